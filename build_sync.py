@@ -1,0 +1,209 @@
+"""Generate the blocking client and its tests from the async source, with `unasync`.
+
+    python build_sync.py           # write phoson/_sync and tests/_sync
+    python build_sync.py --check   # exit 1 if they differ from what would be written
+
+Each generated file is the unasync rewrite of its `_async` twin, stamped "DO NOT EDIT",
+import-sorted and formatted with ruff. The build fails, in both modes, when an async name has
+no mapping below (unasync would silently turn `AsyncFoo` into `SyncFoo`), or when any async
+word survives in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import io
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tokenize
+from pathlib import Path
+
+import unasync
+
+ROOT = Path(__file__).resolve().parent
+
+#: Generation is pinned to one Python: tokenization and formatting must not vary by machine.
+PYTHON = (3, 11)
+
+#: (async source, generated output), relative to the project root.
+TREES = [("phoson/_async", "phoson/_sync"), ("tests/_async", "tests/_sync")]
+
+#: Names unasync must rewrite, beyond its defaults (`__aenter__`, `AsyncIterator`, ...).
+REPLACEMENTS = {
+    # The package paths: `from phoson._async... import` becomes `from phoson._sync... import`.
+    "_async": "_sync",
+    # Our own classes: unasync's default would turn AsyncFoo into SyncFoo.
+    "AsyncPhosonClient": "PhosonClient",
+    "AsyncRequester": "Requester",
+    "AsyncAgents": "Agents",
+    "AsyncConversations": "Conversations",
+    "AsyncMessages": "Messages",
+    "AsyncMessageStream": "MessageStream",
+    # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
+    "AsyncClient": "Client",
+    "AsyncBaseTransport": "BaseTransport",
+    "AsyncHTTPTransport": "HTTPTransport",
+    "AsyncByteStream": "SyncByteStream",
+    # httpx's and the standard library's `a`-prefixed methods, missing from unasync's defaults.
+    "aclose": "close",
+    "aread": "read",
+    "aiter_bytes": "iter_bytes",
+    "aiter_raw": "iter_raw",
+    "aiter_lines": "iter_lines",
+    "anext": "next",
+    "aiter": "iter",
+    "AsyncExitStack": "ExitStack",
+    # The sleep seam (phoson/_sleep.py): anyio.sleep has no token-level blocking twin.
+    "asleep": "sleep",
+    # The test-suite seams (tests/concurrency.py): tasks in one, threads in the other.
+    "agather": "gather",
+    "acheckpoint": "checkpoint",
+    "AsyncServerThread": "ServerThread",
+}
+
+#: Words that must not survive in generated code (comments and docstrings included).
+LEFTOVER = re.compile(
+    r"\b(?:Async[A-Z]\w*|async|await|asyncio|anyio|trio|aclose|aread|aiter_\w+|asleep|agather"
+    r"|__a(?:enter|exit|iter|next)__|StopAsyncIteration)\b"
+    r"|\bSync(?!ByteStream\b)[A-Z]\w*"
+)
+ASYNC_NAME = re.compile(r"^Async[A-Z]\w*$")
+
+STAMP = (
+    "# DO NOT EDIT: generated from {source} by build_sync.py.\n"
+    "# Change the async source and run `python build_sync.py`.\n"
+)
+
+
+class BuildError(Exception):
+    pass
+
+
+def check_names(path: Path, source: str) -> None:
+    """Fail on an `Async*` name that has no explicit mapping."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    for token in tokens:
+        known = token.string in REPLACEMENTS or token.string in unasync._ASYNC_TO_SYNC
+        if token.type == tokenize.NAME and ASYNC_NAME.match(token.string) and not known:
+            raise BuildError(
+                f"{path}:{token.start[0]}: {token.string} has no mapping in "
+                "build_sync.REPLACEMENTS (unasync would write Sync...)"
+            )
+
+
+def ruff(args: list[str], source: str, filename: Path) -> str:
+    """Run ruff over `source` as if it were `filename` (so the project's settings apply)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *args, "--stdin-filename", str(filename), "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if result.returncode != 0 and not result.stdout:
+        raise BuildError(f"ruff {' '.join(args)} failed on {filename}:\n{result.stderr}")
+    return result.stdout
+
+
+def generate() -> dict[Path, str]:
+    """Every generated file's path (relative to ROOT) and its text."""
+    outputs: dict[Path, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rules = []
+        sources: list[Path] = []
+        for source_dir, target_dir in TREES:
+            for path in sorted((ROOT / source_dir).rglob("*.py")):
+                relative = path.relative_to(ROOT)
+                text = path.read_text(encoding="utf-8")
+                check_names(relative, text)
+                copy = work / relative
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_text(text, encoding="utf-8")
+                sources.append(relative)
+            rules.append(
+                unasync.Rule(
+                    f"/{source_dir}/", f"/{target_dir}/", additional_replacements=REPLACEMENTS
+                )
+            )
+        unasync.unasync_files([str(work / source) for source in sources], rules)
+        for source in sources:
+            source_dir, target_dir = next(
+                (s, t) for s, t in TREES if source.parts[: len(Path(s).parts)] == Path(s).parts
+            )
+            target = Path(target_dir) / source.relative_to(source_dir)
+            text = STAMP.format(source=source.as_posix()) + (work / target).read_text("utf-8")
+            text = ruff(["check", "--select", "I", "--fix-only", "--quiet"], text, target) or text
+            text = ruff(["format", "--quiet"], text, target)
+            for number, line in enumerate(text.splitlines()[2:], start=3):
+                match = LEFTOVER.search(line)
+                if match:
+                    raise BuildError(
+                        f"{target}:{number}: async word {match.group()!r} left after unasync "
+                        f"(from {source}); map it in REPLACEMENTS or reword it neutrally:\n    {line.strip()}"
+                    )
+            outputs[target] = text
+    return outputs
+
+
+def existing() -> dict[Path, str]:
+    found = {}
+    for _, target_dir in TREES:
+        for path in sorted((ROOT / target_dir).rglob("*.py")):
+            found[path.relative_to(ROOT)] = path.read_text(encoding="utf-8")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if generated files are stale")
+    args = parser.parse_args()
+    if sys.version_info[:2] != PYTHON:
+        print(
+            f"build_sync.py runs on Python {PYTHON[0]}.{PYTHON[1]} only (found "
+            f"{sys.version.split()[0]}); use `uv run python build_sync.py`",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        wanted = generate()
+    except BuildError as error:
+        print(f"build_sync.py: {error}", file=sys.stderr)
+        return 1
+    have = existing()
+    problems = []
+    for path, text in wanted.items():
+        if path not in have:
+            problems.append(f"missing: {path}")
+        elif have[path] != text:
+            diff = difflib.unified_diff(
+                have[path].splitlines(), text.splitlines(), str(path), "generated", lineterm="", n=1
+            )
+            problems.append(f"differs: {path}\n" + "\n".join(list(diff)[:40]))
+    problems += [f"orphan (no async source): {path}" for path in have if path not in wanted]
+    if args.check:
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            print(
+                f"build_sync.py --check: {len(problems)} generated file(s) out of date; "
+                "run `python build_sync.py` and commit the result",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"build_sync.py --check: {len(wanted)} generated files up to date")
+        return 0
+    for _, target_dir in TREES:
+        shutil.rmtree(ROOT / target_dir, ignore_errors=True)
+    for path, text in wanted.items():
+        (ROOT / path).parent.mkdir(parents=True, exist_ok=True)
+        (ROOT / path).write_text(text, encoding="utf-8")
+    print(f"build_sync.py: wrote {len(wanted)} files ({len(problems)} changed)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

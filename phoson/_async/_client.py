@@ -1,0 +1,136 @@
+"""The client: the entry point. Holds the settings and the connection pool, and
+exposes the resource managers `agents`, `conversations` and `messages`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from .._config import ClientConfig, resolve_config
+from .._logging import configure_from_env
+from .._sse import DEFAULT_MAX_EVENT_SIZE
+from .._types import DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, TimeoutTypes
+from ._requester import AsyncRequester
+from ._resources import AsyncAgents, AsyncConversations, AsyncMessages
+
+__all__ = ["AsyncPhosonClient"]
+
+
+class AsyncPhosonClient:
+    """A client for the Phoson Core API.
+
+    Every argument is optional and keyword-only: `api_key` falls back to `PHOSON_API_KEY`,
+    `base_url` to `PHOSON_BASE_URL` and then `https://api.phoson.ai`. Use it as a context
+    manager, or call `close()` when done, to release its connections. One client is safe to
+    share between tasks.
+    """
+
+    agents: AsyncAgents
+    conversations: AsyncConversations
+    messages: AsyncMessages
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    ) -> None:
+        configure_from_env()
+        config = resolve_config(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            max_event_size=max_event_size,
+        )
+        # A caller's own httpx client stays theirs: `close()` leaves it open.
+        self._setup(AsyncRequester(config, http_client, owns_http=http_client is None))
+
+    def _setup(self, requester: AsyncRequester) -> None:
+        self._requester = requester
+        self.agents = AsyncAgents(requester)
+        self.conversations = AsyncConversations(requester)
+        self.messages = AsyncMessages(requester)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A client with some settings changed that shares this one's connection pool.
+
+        Cheap enough to call per request. Closing the copy leaves the pool open; closing the
+        original closes it for both.
+        """
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("api_key", api_key),
+                ("base_url", base_url),
+                ("max_retries", max_retries),
+                ("default_headers", default_headers),
+            )
+            if value is not None
+        }
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = timeout
+        config = self._requester.config.copy_with(**changes)
+        copy = object.__new__(type(self))
+        copy._setup(self._requester.derive(config))
+        return copy
+
+    @property
+    def config(self) -> ClientConfig:
+        return self._requester.config
+
+    @property
+    def api_key(self) -> str:
+        return self._requester.config.api_key
+
+    @property
+    def base_url(self) -> str:
+        return self._requester.config.base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._requester.config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._requester.config.max_retries
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The underlying `httpx` client (shared with copies from `with_options`)."""
+        return self._requester.http
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+    async def close(self) -> None:
+        """Close the connection pool (unless it came from `http_client=`). Safe to repeat."""
+        await self._requester.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,152 @@
+"""Sending one call: build the request, send it, retry what may be retried, map failures.
+
+The policy (what to retry, how long to wait) lives in `phoson._retry`; this module only runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TypeVar
+
+import httpx
+
+from .. import _sleep
+from .._config import ClientConfig, build_request
+from .._exceptions import PhosonError, api_error_from_response, connection_error_from
+from .._logging import logger
+from .._models import PhosonModel
+from .._retry import RETRYABLE_STATUSES, is_retryable_transport_error, retry_delay
+from .._types import RequestOptions
+from .._wire import Call, parse_model, parse_model_list
+
+__all__ = ["AsyncRequester"]
+
+M = TypeVar("M", bound=PhosonModel)
+
+#: Enough connections for hundreds of concurrent streams from one client.
+DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+
+
+class AsyncRequester:
+    """Sends calls over one `httpx` client with the settings of one `ClientConfig`.
+
+    Copies made by `with_options` share the `httpx` client (and so the connection pool); only
+    the requester that created the `httpx` client closes it.
+    """
+
+    __slots__ = ("_owns_http", "config", "http")
+
+    def __init__(
+        self, config: ClientConfig, http: httpx.AsyncClient | None, *, owns_http: bool
+    ) -> None:
+        self.config = config
+        self.http = http if http is not None else new_http_client(config)
+        self._owns_http = http is None or owns_http
+
+    def derive(self, config: ClientConfig) -> AsyncRequester:
+        """A requester with other settings over the same connection pool."""
+        return AsyncRequester(config, self.http, owns_http=False)
+
+    async def close(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def send(
+        self,
+        call: Call,
+        options: RequestOptions,
+        *,
+        stream: bool = False,
+        idempotency_key: str | None = None,
+        last_event_id: str | None = None,
+    ) -> httpx.Response:
+        """Send `call` and return its 2xx response, retrying as `phoson._retry` allows.
+
+        With `stream=False` the body has been read; with `stream=True` it is left unread for
+        the caller (a stream is retried only until its response headers arrive).
+        Raises `PhosonAPIError` for an error status, `PhosonConnectionError` for a transport
+        failure, once the retries are used up.
+        """
+        request = build_request(
+            self.http,
+            self.config,
+            call,
+            options,
+            idempotency_key=idempotency_key,
+            last_event_id=last_event_id,
+        )
+        max_retries = options.get("max_retries", self.config.max_retries)
+        retries_done = 0
+        while True:
+            if retries_done:
+                request.headers["X-Phoson-Retry-Count"] = str(retries_done)
+            started = time.monotonic()
+            # 1. Send, and for a plain call read the whole body, catching transport failures.
+            retry_headers: httpx.Headers | None = None
+            try:
+                response = await self.http.send(request, stream=True, follow_redirects=False)
+                if not stream or not response.is_success:
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+            except httpx.HTTPError as exc:
+                error: PhosonError = connection_error_from(exc, request.method, request.url)
+                cause: BaseException | None = exc
+                retryable = is_retryable_transport_error(exc)
+            else:
+                # 2. A 2xx is the answer.
+                if response.is_success:
+                    if logger.isEnabledFor(10):
+                        _log_response(response, started, retries_done)
+                    return response
+                # 3. Anything else becomes the matching PhosonAPIError.
+                error, cause = api_error_from_response(response), None
+                retryable = response.status_code in RETRYABLE_STATUSES
+                retry_headers = response.headers
+                if logger.isEnabledFor(10):
+                    _log_response(response, started, retries_done)
+            # 4. Wait and retry if the policy allows it, else fail with the mapped error.
+            delay = retry_delay(retries_done, max_retries, retry_headers) if retryable else None
+            if delay is None:
+                raise error from cause
+            retries_done += 1
+            logger.info(
+                "retrying %s %s in %.2f s (retry %d of %d) after: %s",
+                request.method,
+                request.url,
+                delay,
+                retries_done,
+                max_retries,
+                error,
+            )
+            await _sleep.asleep(delay)
+
+    async def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
+        """Send `call` and validate its body as `model`."""
+        return parse_model(await self.send(call, options), model)
+
+    async def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
+        """Send `call` and validate its body as a list of `model`."""
+        return parse_model_list(await self.send(call, options), model)
+
+    async def request_empty(self, call: Call, options: RequestOptions) -> None:
+        """Send `call`, whose success has no body (204)."""
+        await self.send(call, options)
+
+
+def new_http_client(config: ClientConfig) -> httpx.AsyncClient:
+    """The `httpx` client a `PhosonClient` makes when the caller does not pass one."""
+    return httpx.AsyncClient(timeout=config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False)
+
+
+def _log_response(response: httpx.Response, started: float, retries_done: int) -> None:
+    logger.debug(
+        "%s %s -> %d (request id %s, %.1f ms, retry %d)",
+        response.request.method,
+        response.request.url,
+        response.status_code,
+        response.headers.get("x-request-id"),
+        (time.monotonic() - started) * 1000.0,
+        retries_done,
+    )

@@ -1,0 +1,322 @@
+"""Every exception the SDK raises, and the mapping from an HTTP error response to one of them.
+
+This module does no I/O: `api_error_from_response` only reads a response that has already been
+received, so the sync and async clients share it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "EventTooLargeError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "MalformedEventError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PhosonAPIError",
+    "PhosonConnectionError",
+    "PhosonError",
+    "PhosonResponseValidationError",
+    "PhosonTimeoutError",
+    "RateLimitError",
+    "RunFailedError",
+    "StreamTimeoutError",
+    "UnprocessableEntityError",
+    "api_error_from_response",
+    "connection_error_from",
+    "excerpt",
+]
+
+#: How many characters of a body or event an error message quotes.
+EXCERPT_CHARS = 200
+
+
+def excerpt(text: str | bytes, limit: int = EXCERPT_CHARS) -> str:
+    """Return `text` shortened to one readable line of at most `limit` characters."""
+    if isinstance(text, bytes):
+        text = text[: limit * 4].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    if len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text
+
+
+class PhosonError(Exception):
+    """The root of every exception this SDK raises."""
+
+
+# -- HTTP error responses -------------------------------------------------------------------
+
+
+class PhosonAPIError(PhosonError):
+    """The API answered with a non-2xx status.
+
+    `detail` is the JSON body's `detail` (a string, or FastAPI's list of validation errors),
+    else the body text. `request_id` is the response's `x-request-id`, if it sent one.
+    """
+
+    status_code: int
+    detail: Any
+    request_id: str | None
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any,
+        *,
+        request_id: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.detail = detail
+        self.request_id = request_id
+        self.response = response
+        super().__init__(self._one_line())
+
+    def _one_line(self) -> str:
+        line = f"{self.status_code} {type(self).__name__}: {_describe_detail(self.detail)}"
+        if self.request_id:
+            line += f" (request id {self.request_id})"
+        return line
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments need help to survive pickling (multiprocessing, Celery).
+        return (_rebuild_api_error, (type(self), self.status_code, self.detail, self.request_id))
+
+
+def _rebuild_api_error(
+    cls: type[PhosonAPIError], status_code: int, detail: Any, request_id: str | None
+) -> PhosonAPIError:
+    return cls(status_code, detail, request_id=request_id)
+
+
+class BadRequestError(PhosonAPIError):
+    """400: the request was malformed."""
+
+
+class AuthenticationError(PhosonAPIError):
+    """401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(PhosonAPIError):
+    """403: the API key may not do this."""
+
+
+class NotFoundError(PhosonAPIError):
+    """404: no such agent, conversation or route."""
+
+
+class ConflictError(PhosonAPIError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class UnprocessableEntityError(PhosonAPIError):
+    """422: the body failed validation; `detail` is FastAPI's list of errors."""
+
+
+class RateLimitError(PhosonAPIError):
+    """429: too many requests; the SDK has already retried as `Retry-After` allowed."""
+
+
+class InternalServerError(PhosonAPIError):
+    """5xx: the server failed."""
+
+
+_STATUS_CLASSES: dict[int, type[PhosonAPIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_class_for_status(status_code: int) -> type[PhosonAPIError]:
+    """The most specific `PhosonAPIError` subclass for an HTTP status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, PhosonAPIError)
+
+
+def _describe_detail(detail: Any) -> str:
+    """One line for `str(error)`: FastAPI's validation list reads as `loc: msg; loc: msg`."""
+    if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
+        parts = []
+        for item in detail:
+            loc = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+            msg = str(item.get("msg", item))
+            parts.append(f"{loc}: {msg}" if loc else msg)
+        return excerpt("; ".join(parts), 500)
+    if detail is None or detail == "":
+        return "(no detail)"
+    return excerpt(detail if isinstance(detail, str) else json.dumps(detail, default=str), 500)
+
+
+def detail_from_body(body: bytes, content_type: str) -> Any:
+    """The `detail` of an error body: JSON `detail`, else the whole JSON, else readable text."""
+    if not body.strip():
+        return ""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace")
+        if "html" in content_type.lower() or text.lstrip().startswith("<"):
+            # An HTML error page (a proxy's 502, say): keep the words, drop the markup.
+            import re
+
+            text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S | re.I)
+            text = re.sub(r"<[^>]+>", " ", text)
+        return excerpt(text, 500)
+    if isinstance(parsed, dict) and "detail" in parsed:
+        return parsed["detail"]
+    return parsed
+
+
+def api_error_from_response(response: httpx.Response) -> PhosonAPIError:
+    """Build the exception for a non-2xx response whose body has been read."""
+    cls = error_class_for_status(response.status_code)
+    detail = detail_from_body(response.content, response.headers.get("content-type", ""))
+    location = response.headers.get("location")
+    if 300 <= response.status_code < 400 and location and not detail:
+        detail = f"redirect to {location} not followed (the SDK does not follow redirects)"
+    return cls(
+        response.status_code,
+        detail,
+        request_id=response.headers.get("x-request-id"),
+        response=response,
+    )
+
+
+# -- Transport failures ---------------------------------------------------------------------
+
+
+class PhosonConnectionError(PhosonError):
+    """The request could not be sent or the response could not be read (after any retries)."""
+
+
+class PhosonTimeoutError(PhosonConnectionError):
+    """The request timed out (after any retries)."""
+
+
+class IncompleteStreamError(PhosonConnectionError):
+    """A stream ended before its `run_done` or `error` event and could not be resumed.
+
+    `events_received` counts the typed and untyped events that did arrive; `last_event_id` is
+    the `id:` of the last one (empty if the server sent none).
+    """
+
+    def __init__(self, reason: str, *, events_received: int, last_event_id: str) -> None:
+        self.events_received = events_received
+        self.last_event_id = last_event_id
+        last = f"last event id {last_event_id!r}" if last_event_id else "no event id to resume from"
+        super().__init__(
+            f"stream ended before run_done or error: {reason} "
+            f"({events_received} events received, {last})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_incomplete, (self.args[0], self.events_received, self.last_event_id))
+
+
+def _rebuild_incomplete(message: str, events: int, last_id: str) -> IncompleteStreamError:
+    error = IncompleteStreamError("", events_received=events, last_event_id=last_id)
+    error.args = (message,)
+    return error
+
+
+# -- Bodies and events that do not match the contract ----------------------------------------
+
+
+class PhosonResponseValidationError(PhosonError):
+    """A 2xx response whose body is not JSON or not the shape the contract promises."""
+
+    def __init__(
+        self, message: str, *, status_code: int, body: str, request_id: str | None = None
+    ) -> None:
+        self.status_code = status_code
+        self.body_excerpt = excerpt(body)
+        self.request_id = request_id
+        super().__init__(f"{message} (status {status_code}, body: {self.body_excerpt!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_validation, (self.args[0], self.status_code, self.request_id))
+
+
+def _rebuild_validation(
+    message: str, status_code: int, request_id: str | None
+) -> PhosonResponseValidationError:
+    error = PhosonResponseValidationError("", status_code=status_code, body="")
+    error.args, error.request_id = (message,), request_id
+    return error
+
+
+class MalformedEventError(PhosonError):
+    """A stream event whose `data` is not JSON or whose fields do not match its type."""
+
+    def __init__(self, message: str, *, event_type: str, data: str | bytes = "") -> None:
+        self.event_type = event_type
+        self.excerpt = excerpt(data)
+        suffix = f": {self.excerpt!r}" if self.excerpt else ""
+        super().__init__(f"malformed {event_type!r} event: {message}{suffix}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_malformed, (type(self), self.args[0], self.event_type))
+
+
+def _rebuild_malformed(
+    cls: type[MalformedEventError], message: str, event_type: str
+) -> MalformedEventError:
+    error = MalformedEventError.__new__(cls)
+    Exception.__init__(error, message)
+    error.event_type, error.excerpt = event_type, ""
+    return error
+
+
+class EventTooLargeError(MalformedEventError):
+    """One event grew past the decoder's `max_event_size` (default 16 MiB)."""
+
+    def __init__(self, *, limit: int, event_type: str = "message") -> None:
+        self.limit = limit
+        super().__init__(
+            f"event is larger than the {limit}-byte limit; raise max_event_size if this is expected",
+            event_type=event_type,
+        )
+
+
+class RunFailedError(PhosonError):
+    """The run ended with an `error` event; `message` is the server's message."""
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        self.message = message
+        self.request_id = request_id
+        super().__init__(f"run failed: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RunFailedError, (self.message,))
+
+
+class StreamTimeoutError(IncompleteStreamError, PhosonTimeoutError):
+    """A stream stalled past the read timeout before its last event and could not be resumed."""
+
+
+def connection_error_from(exc: Exception, method: str, url: object) -> PhosonConnectionError:
+    """Wrap an httpx transport failure in the SDK's own type (the original becomes __cause__)."""
+    import httpx
+
+    kind = type(exc).__name__
+    reason = str(exc) or kind
+    if isinstance(exc, httpx.TimeoutException):
+        return PhosonTimeoutError(f"{method} {url} timed out ({kind}: {reason})")
+    return PhosonConnectionError(f"{method} {url} failed: {reason} ({kind})")

@@ -1,0 +1,162 @@
+"""The response models and the stream events, as pydantic v2 models.
+
+Models keep fields a newer server adds (`extra="allow"`), and string fields the docs enumerate
+(`memory_type`, `role`) are plain `str`, so a value this SDK does not know yet never breaks it.
+Stream events are a closed union discriminated by `type`, so `match event.type:` narrows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+__all__ = [
+    "EVENT_TYPES",
+    "Agent",
+    "Conversation",
+    "ErrorEvent",
+    "Message",
+    "PhosonModel",
+    "ReasoningEvent",
+    "RunDoneEvent",
+    "StreamEvent",
+    "TokenEvent",
+    "ToolEndEvent",
+    "ToolStartEvent",
+]
+
+
+class PhosonModel(BaseModel):
+    """Base of every response model: keeps unknown fields, carries the response's request id."""
+
+    model_config = ConfigDict(extra="allow")
+
+    _request_id: str | None = PrivateAttr(default=None)
+
+    @property
+    def request_id(self) -> str | None:
+        """The `x-request-id` of the response this came from (not part of `model_dump()`)."""
+        return self._request_id
+
+    def __eq__(self, other: object) -> bool:
+        # Equal data is equal, whichever response it came from: the request id is not compared.
+        if not isinstance(other, PhosonModel):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Agent(PhosonModel):
+    """An agent: its own memory, identity and attached MCP tool servers."""
+
+    id: str
+    name: str
+    description: str
+    #: `"persistent"` or `"semantic"` today; any newer value is kept as is.
+    memory_type: str
+    mcp_ids: list[str] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Conversation(PhosonModel):
+    """A thread of messages between a user and one agent."""
+
+    id: str
+    agent_id: str
+    title: str
+    thread_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Message(PhosonModel):
+    """One message of a conversation; the assistant's replies carry the `run_id` that made them."""
+
+    id: str
+    conversation_id: str
+    #: `"user"` or `"assistant"` today; any newer value is kept as is.
+    role: str
+    content: str
+    run_id: str | None = None
+    created_at: datetime
+
+
+# -- Stream events --------------------------------------------------------------------------
+
+
+class _Event(BaseModel):
+    """Base of the stream events: unknown fields from a newer server are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class TokenEvent(_Event):
+    """A piece of the reply text."""
+
+    type: Literal["token"] = "token"
+    content: str
+
+
+class ReasoningEvent(_Event):
+    """A piece of the model's reasoning, before or between tool calls."""
+
+    type: Literal["reasoning"] = "reasoning"
+    content: str
+
+
+class ToolStartEvent(_Event):
+    """The agent started a tool call."""
+
+    type: Literal["tool_start"] = "tool_start"
+    tool: str
+    input: dict[str, Any]
+    tool_call_id: str
+
+
+class ToolEndEvent(_Event):
+    """A tool call finished; `tool_call_id` matches its `ToolStartEvent`."""
+
+    type: Literal["tool_end"] = "tool_end"
+    tool: str
+    result: str
+    tool_call_id: str
+
+
+class RunDoneEvent(_Event):
+    """The run finished: the full reply and the run's id. Always the last event of a good run."""
+
+    type: Literal["run_done"] = "run_done"
+    content: str
+    run_id: str
+
+
+class ErrorEvent(_Event):
+    """The run failed; always the last event of a failed run."""
+
+    type: Literal["error"] = "error"
+    message: str
+
+
+#: Every event `messages.stream()` yields; `match event.type:` narrows it to one class.
+StreamEvent: TypeAlias = Annotated[
+    TokenEvent | ReasoningEvent | ToolStartEvent | ToolEndEvent | RunDoneEvent | ErrorEvent,
+    Field(discriminator="type"),
+]
+
+#: The event class for each `event:` name the SDK knows.
+EVENT_TYPES: dict[str, type[_Event]] = {
+    "token": TokenEvent,
+    "reasoning": ReasoningEvent,
+    "tool_start": ToolStartEvent,
+    "tool_end": ToolEndEvent,
+    "run_done": RunDoneEvent,
+    "error": ErrorEvent,
+}

@@ -1,0 +1,189 @@
+# DO NOT EDIT: generated from phoson/_async/_resources.py by build_sync.py.
+# Change the async source and run `python build_sync.py`.
+"""`client.agents`, `client.conversations` and `client.messages`: one method per API call.
+
+Each method builds its `Call` from the wire contract (`phoson._wire`) and hands it to the
+requester; the per-call options (`timeout=`, `extra_headers=`, …) pass straight through.
+"""
+
+from __future__ import annotations
+
+from typing_extensions import Unpack
+
+from .. import _wire as wire
+from .._models import Agent, Conversation, Message
+from .._types import MemoryType, Provider, ReasoningEffort, RequestOptions, WriteRequestOptions
+from ._requester import Requester
+from ._streaming import MessageStream
+
+__all__ = ["Agents", "Conversations", "Messages"]
+
+
+class Agents:
+    """Agents: each has its own memory, identity and optional MCP tool servers."""
+
+    __slots__ = ("_requester",)
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    def create(
+        self,
+        name: str,
+        description: str,
+        memory_type: MemoryType = "persistent",
+        **options: Unpack[WriteRequestOptions],
+    ) -> Agent:
+        """Create an agent. `POST /agents` → 201 Agent."""
+        call = wire.agents_create(name, description, memory_type)
+        return self._requester.request_model(call, options, Agent)
+
+    def list(self, **options: Unpack[RequestOptions]) -> list[Agent]:
+        """Every agent. `GET /agents` → 200 [Agent]."""
+        return self._requester.request_list(wire.agents_list(), options, Agent)
+
+    def get(self, agent_id: str, **options: Unpack[RequestOptions]) -> Agent:
+        """One agent. `GET /agents/{agent_id}` → 200 Agent; `NotFoundError` if there is none."""
+        return self._requester.request_model(wire.agents_get(agent_id), options, Agent)
+
+    def update(
+        self,
+        agent_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        memory_type: MemoryType | None = None,
+        **options: Unpack[WriteRequestOptions],
+    ) -> Agent:
+        """Change the given fields only. `PATCH /agents/{agent_id}` → 200 Agent."""
+        call = wire.agents_update(agent_id, name, description, memory_type)
+        return self._requester.request_model(call, options, Agent)
+
+    def delete(self, agent_id: str, **options: Unpack[WriteRequestOptions]) -> None:
+        """Delete an agent and its conversations. `DELETE /agents/{agent_id}` → 204."""
+        self._requester.request_empty(wire.agents_delete(agent_id), options)
+
+    def attach_mcp(
+        self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
+    ) -> Agent:
+        """Give the agent an MCP server's tools. `POST /agents/{id}/mcps/{mcp_id}` → 200 Agent."""
+        call = wire.agents_attach_mcp(agent_id, mcp_id)
+        return self._requester.request_model(call, options, Agent)
+
+    def detach_mcp(
+        self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
+    ) -> Agent:
+        """Take an MCP server away. `DELETE /agents/{id}/mcps/{mcp_id}` → 200 Agent."""
+        call = wire.agents_detach_mcp(agent_id, mcp_id)
+        return self._requester.request_model(call, options, Agent)
+
+
+class Conversations:
+    """Conversations: threads of messages between a user and one agent."""
+
+    __slots__ = ("_requester",)
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    def create(
+        self,
+        agent_id: str,
+        title: str = "New Conversation",
+        thread_id: str | None = None,
+        **options: Unpack[WriteRequestOptions],
+    ) -> Conversation:
+        """Start a conversation with an agent. `POST /conversations` → 201 Conversation."""
+        call = wire.conversations_create(agent_id, title, thread_id)
+        return self._requester.request_model(call, options, Conversation)
+
+    def list(
+        self, agent_id: str | None = None, **options: Unpack[RequestOptions]
+    ) -> list[Conversation]:
+        """Every conversation, or one agent's. `GET /conversations[?agent_id=]` → 200."""
+        call = wire.conversations_list(agent_id)
+        return self._requester.request_list(call, options, Conversation)
+
+    def get(self, conversation_id: str, **options: Unpack[RequestOptions]) -> Conversation:
+        """One conversation. `GET /conversations/{conversation_id}` → 200 Conversation."""
+        call = wire.conversations_get(conversation_id)
+        return self._requester.request_model(call, options, Conversation)
+
+    def update(
+        self,
+        conversation_id: str,
+        title: str | None = None,
+        **options: Unpack[WriteRequestOptions],
+    ) -> Conversation:
+        """Rename a conversation. `PATCH /conversations/{conversation_id}` → 200."""
+        call = wire.conversations_update(conversation_id, title)
+        return self._requester.request_model(call, options, Conversation)
+
+    def delete(self, conversation_id: str, **options: Unpack[WriteRequestOptions]) -> None:
+        """Delete a conversation. `DELETE /conversations/{conversation_id}` → 204."""
+        self._requester.request_empty(wire.conversations_delete(conversation_id), options)
+
+
+class Messages:
+    """Messages: send one to a conversation and get the agent's reply, whole or streamed."""
+
+    __slots__ = ("_requester",)
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    def stream(
+        self,
+        conversation_id: str,
+        content: str,
+        model: str | None = None,
+        provider: Provider | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+        **options: Unpack[WriteRequestOptions],
+    ) -> MessageStream:
+        """Send a message and stream the run's events.
+
+        Returns at once, without I/O: the request goes out when the stream is entered or first
+        iterated. `POST /conversations/{id}/messages` with `"stream": true`.
+        """
+        call = wire.messages_send(
+            conversation_id,
+            content,
+            stream=True,
+            model=model,
+            provider=provider,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_effort=reasoning_effort,
+        )
+        return MessageStream(self._requester, call, options)
+
+    def send(
+        self,
+        conversation_id: str,
+        content: str,
+        model: str | None = None,
+        provider: Provider | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+        **options: Unpack[WriteRequestOptions],
+    ) -> Message:
+        """Send a message and wait for the whole reply. → 200 Message (the assistant's)."""
+        call = wire.messages_send(
+            conversation_id,
+            content,
+            stream=False,
+            model=model,
+            provider=provider,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_effort=reasoning_effort,
+        )
+        return self._requester.request_model(call, options, Message)
+
+    def list(self, conversation_id: str, **options: Unpack[RequestOptions]) -> list[Message]:
+        """A conversation's history, oldest first. `GET /conversations/{id}/messages` → 200."""
+        call = wire.messages_list(conversation_id)
+        return self._requester.request_list(call, options, Message)

@@ -1,0 +1,249 @@
+"""The wire contract (docs/wire-contract.md) in one place: which request each call sends, and
+how each response body becomes a model.
+
+Nothing here does I/O. The clients turn a `Call` into an `httpx.Request`, send it, and hand the
+response back to `parse_model`/`parse_model_list`; the same code serves both clients.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+import pydantic
+
+from ._exceptions import PhosonResponseValidationError
+from ._models import PhosonModel
+from ._types import MemoryType, Provider, ReasoningEffort
+from ._version import __version__
+
+__all__ = [
+    "USER_AGENT",
+    "Call",
+    "agents_attach_mcp",
+    "agents_create",
+    "agents_delete",
+    "agents_detach_mcp",
+    "agents_get",
+    "agents_list",
+    "agents_update",
+    "conversations_create",
+    "conversations_delete",
+    "conversations_get",
+    "conversations_list",
+    "conversations_update",
+    "messages_list",
+    "messages_send",
+    "parse_model",
+    "parse_model_list",
+    "path_segment",
+]
+
+USER_AGENT = f"phoson-python/{__version__}"
+JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
+
+M = TypeVar("M", bound=PhosonModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One API call, before any client-specific detail (base URL, key, retries) is added."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    params: dict[str, str] | None = None
+    accept: str = JSON
+
+    @property
+    def changes_state(self) -> bool:
+        """POST, PATCH and DELETE carry an `Idempotency-Key`; GET does not need one."""
+        return self.method != "GET"
+
+
+def path_segment(value: str, name: str) -> str:
+    """Percent-encode `value` as exactly one path segment.
+
+    Every character outside the unreserved set is escaped (`/`, `..`, `?`, `#`, `%`, spaces,
+    non-ASCII), so an id can never reach another route. An empty or blank id is a caller bug:
+    it raises `ValueError` before anything is sent.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty id, got {value!r}")
+    encoded = quote(value, safe="")
+    if encoded in (".", ".."):
+        # Dot segments are unreserved, but servers and proxies collapse them: escape the dots.
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def _without_none(**fields: Any) -> dict[str, Any]:
+    """The body fields the caller gave: optional parameters left as None are not sent."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+# -- Agents ---------------------------------------------------------------------------------
+
+
+def agents_create(name: str, description: str, memory_type: MemoryType) -> Call:
+    body = {"name": name, "description": description, "memory_type": memory_type}
+    return Call("POST", "/agents", body)
+
+
+def agents_list() -> Call:
+    return Call("GET", "/agents")
+
+
+def agents_get(agent_id: str) -> Call:
+    return Call("GET", f"/agents/{path_segment(agent_id, 'agent_id')}")
+
+
+def agents_update(
+    agent_id: str, name: str | None, description: str | None, memory_type: MemoryType | None
+) -> Call:
+    body = _without_none(name=name, description=description, memory_type=memory_type)
+    return Call("PATCH", f"/agents/{path_segment(agent_id, 'agent_id')}", body)
+
+
+def agents_delete(agent_id: str) -> Call:
+    return Call("DELETE", f"/agents/{path_segment(agent_id, 'agent_id')}")
+
+
+def _agent_mcp_path(agent_id: str, mcp_id: str) -> str:
+    return f"/agents/{path_segment(agent_id, 'agent_id')}/mcps/{path_segment(mcp_id, 'mcp_id')}"
+
+
+def agents_attach_mcp(agent_id: str, mcp_id: str) -> Call:
+    return Call("POST", _agent_mcp_path(agent_id, mcp_id))
+
+
+def agents_detach_mcp(agent_id: str, mcp_id: str) -> Call:
+    return Call("DELETE", _agent_mcp_path(agent_id, mcp_id))
+
+
+# -- Conversations --------------------------------------------------------------------------
+
+
+def conversations_create(agent_id: str, title: str, thread_id: str | None) -> Call:
+    body = _without_none(agent_id=agent_id, title=title, thread_id=thread_id)
+    return Call("POST", "/conversations", body)
+
+
+def conversations_list(agent_id: str | None) -> Call:
+    return Call("GET", "/conversations", params=_without_none(agent_id=agent_id) or None)
+
+
+def _conversation_path(conversation_id: str) -> str:
+    return f"/conversations/{path_segment(conversation_id, 'conversation_id')}"
+
+
+def conversations_get(conversation_id: str) -> Call:
+    return Call("GET", _conversation_path(conversation_id))
+
+
+def conversations_update(conversation_id: str, title: str | None) -> Call:
+    return Call("PATCH", _conversation_path(conversation_id), _without_none(title=title))
+
+
+def conversations_delete(conversation_id: str) -> Call:
+    return Call("DELETE", _conversation_path(conversation_id))
+
+
+# -- Messages -------------------------------------------------------------------------------
+
+
+def messages_send(
+    conversation_id: str,
+    content: str,
+    *,
+    stream: bool,
+    model: str | None,
+    provider: Provider | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    reasoning_effort: ReasoningEffort | None,
+) -> Call:
+    """`messages.send` (stream=False) and `messages.stream` (stream=True): one endpoint."""
+    body = {"content": content, "stream": stream}
+    body.update(
+        _without_none(
+            model=model,
+            provider=provider,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_effort=reasoning_effort,
+        )
+    )
+    path = f"{_conversation_path(conversation_id)}/messages"
+    return Call("POST", path, body, accept=EVENT_STREAM if stream else JSON)
+
+
+def messages_list(conversation_id: str) -> Call:
+    return Call("GET", f"{_conversation_path(conversation_id)}/messages")
+
+
+# -- Headers and bodies ---------------------------------------------------------------------
+
+
+def encode_body(call: Call, extra_body: Mapping[str, Any] | None) -> bytes | None:
+    """The JSON bytes of a call's body with `extra_body` merged in, or None for no body."""
+    if call.body is None and not extra_body:
+        return None
+    body = dict(call.body or {})
+    if extra_body:
+        body.update(extra_body)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# -- Responses ------------------------------------------------------------------------------
+
+
+@cache
+def _list_adapter(model: type[M]) -> pydantic.TypeAdapter[list[M]]:
+    return pydantic.TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _invalid(response: httpx.Response, model_name: str, error: Exception) -> Exception:
+    if isinstance(error, pydantic.ValidationError):
+        first = error.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "body"
+        reason = "not valid JSON" if first["type"] == "json_invalid" else f"{loc}: {first['msg']}"
+    else:
+        reason = str(error)
+    return PhosonResponseValidationError(
+        f"{response.request.method} {response.request.url.path} returned a body that is not "
+        f"{model_name} ({reason})",
+        status_code=response.status_code,
+        body=response.content.decode("utf-8", "replace"),
+        request_id=response.headers.get("x-request-id"),
+    )
+
+
+def parse_model(response: httpx.Response, model: type[M]) -> M:
+    """Validate a 2xx JSON body as `model`, recording the response's request id on it."""
+    try:
+        result = model.model_validate_json(response.content)
+    except pydantic.ValidationError as error:
+        raise _invalid(response, f"a {model.__name__}", error) from None
+    result._request_id = response.headers.get("x-request-id")
+    return result
+
+
+def parse_model_list(response: httpx.Response, model: type[M]) -> list[M]:
+    """Validate a 2xx JSON array of `model`, recording the request id on each item."""
+    try:
+        results = _list_adapter(model).validate_json(response.content)
+    except pydantic.ValidationError as error:
+        raise _invalid(response, f"a list of {model.__name__}", error) from None
+    request_id = response.headers.get("x-request-id")
+    for result in results:
+        result._request_id = request_id
+    return results

@@ -1,0 +1,171 @@
+"""The client itself: configuration, lifecycle, copies, and keeping the key secret."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+import httpx
+import pytest
+import respx
+
+from phoson import AsyncPhosonClient, NotFoundError, PhosonError
+from phoson._config import DEFAULT_BASE_URL
+from tests.payloads import (
+    AGENT,
+    ALL_EVENTS,
+    API_KEY,
+    BASE_URL,
+    event_stream_response,
+    json_response,
+    sse,
+)
+
+
+async def test_api_key_and_base_url_fall_back_to_environment(
+    monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter
+) -> None:
+    """Without arguments the client reads PHOSON_API_KEY and PHOSON_BASE_URL."""
+    monkeypatch.setenv("PHOSON_API_KEY", "pk_from_env")
+    monkeypatch.setenv("PHOSON_BASE_URL", BASE_URL + "/")
+    route = api.get("/agents").mock(return_value=json_response(200, []))
+    async with AsyncPhosonClient() as client:
+        assert client.base_url == BASE_URL
+        await client.agents.list()
+    assert route.calls.last.request.headers["authorization"] == "Bearer pk_from_env"
+
+
+async def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """base_url defaults to the public API, timeout to 600 s (5 s to connect), retries to 2."""
+    monkeypatch.delenv("PHOSON_BASE_URL", raising=False)
+    async with AsyncPhosonClient(api_key=API_KEY) as client:
+        assert client.base_url == DEFAULT_BASE_URL == "https://api.phoson.ai"
+        assert client.timeout == httpx.Timeout(600, connect=5)
+        assert client.max_retries == 2
+
+
+async def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key anywhere raises PhosonError at construction, naming PHOSON_API_KEY."""
+    monkeypatch.delenv("PHOSON_API_KEY", raising=False)
+    with pytest.raises(PhosonError, match="PHOSON_API_KEY"):
+        AsyncPhosonClient()
+
+
+@pytest.mark.parametrize("bad_url", ["api.phoson.ai", "ftp://x", ""])
+async def test_bad_base_url_is_refused(bad_url: str) -> None:
+    """A base_url that is not http(s) fails at construction with a clear message."""
+    with pytest.raises(PhosonError, match="base_url must be an http"):
+        AsyncPhosonClient(api_key=API_KEY, base_url=bad_url)
+
+
+async def test_default_headers_and_per_call_options(api: respx.MockRouter) -> None:
+    """default_headers go on every request; extra_headers/extra_query/extra_body/timeout apply
+    to one call."""
+    route = api.post("/agents").mock(return_value=json_response(201, AGENT))
+    async with AsyncPhosonClient(
+        api_key=API_KEY, base_url=BASE_URL, default_headers={"X-Team": "core"}
+    ) as client:
+        await client.agents.create(
+            "n",
+            "d",
+            extra_headers={"X-Trace": "t1"},
+            extra_query={"dry_run": "1"},
+            extra_body={"labels": ["a"]},
+            timeout=3.0,
+        )
+        request = route.calls.last.request
+        assert request.headers["x-team"] == "core" and request.headers["x-trace"] == "t1"
+        assert request.url.params["dry_run"] == "1"
+        assert request.content == (
+            b'{"name":"n","description":"d","memory_type":"persistent","labels":["a"]}'
+        )
+        assert request.extensions["timeout"] == httpx.Timeout(3.0).as_dict()
+        await client.agents.create("n", "d")
+        request = route.calls.last.request
+        assert "x-trace" not in request.headers and "dry_run" not in request.url.params
+        assert request.extensions["timeout"] == httpx.Timeout(600, connect=5).as_dict()
+
+
+async def test_with_options_shares_the_pool_and_changes_settings(api: respx.MockRouter) -> None:
+    """with_options returns a client on the same connection pool with new settings; closing
+    the copy leaves the original usable."""
+    route = api.get("/agents").mock(return_value=json_response(200, []))
+    async with AsyncPhosonClient(api_key=API_KEY, base_url=BASE_URL) as client:
+        copy = client.with_options(timeout=5, max_retries=0, default_headers={"X-A": "1"})
+        assert copy.http_client is client.http_client
+        assert copy.timeout == httpx.Timeout(5) and copy.max_retries == 0
+        assert client.timeout == httpx.Timeout(600, connect=5) and client.max_retries == 2
+        await copy.agents.list()
+        assert route.calls.last.request.headers["x-a"] == "1"
+        await copy.close()
+        await client.agents.list()
+        assert "x-a" not in route.calls.last.request.headers
+        assert client.with_options(timeout=None).timeout == httpx.Timeout(None)
+
+
+async def test_with_options_per_request_leaks_nothing(api: respx.MockRouter) -> None:
+    """10,000 copies made per request leave no objects or connection pools behind."""
+    api.get("/agents").mock(return_value=json_response(200, []))
+    async with AsyncPhosonClient(api_key=API_KEY, base_url=BASE_URL) as client:
+        await client.with_options(timeout=1).agents.list()
+        gc.collect()
+        before = len(gc.get_objects())
+        for _ in range(10_000):
+            client.with_options(timeout=1, max_retries=1)
+        await client.with_options(timeout=1).agents.list()
+        gc.collect()
+        assert len(gc.get_objects()) - before < 200
+
+
+async def test_user_http_client_is_used_and_left_open(api: respx.MockRouter) -> None:
+    """An http_client= passed in carries the requests and is not closed by close()."""
+    route = api.get("/agents").mock(return_value=json_response(200, []))
+    async with httpx.AsyncClient(headers={"X-Proxy-Auth": "p"}) as http:
+        client = AsyncPhosonClient(api_key=API_KEY, base_url=BASE_URL, http_client=http)
+        await client.agents.list()
+        assert route.calls.last.request.headers["x-proxy-auth"] == "p"
+        await client.close()
+        assert not http.is_closed
+
+
+async def test_close_is_idempotent(api: respx.MockRouter) -> None:
+    """close() twice is fine, and the pool is closed afterwards."""
+    client = AsyncPhosonClient(api_key=API_KEY, base_url=BASE_URL)
+    await client.close()
+    await client.close()
+    assert client.http_client.is_closed
+
+
+async def test_api_key_never_leaks(api: respx.MockRouter, caplog: pytest.LogCaptureFixture) -> None:
+    """A planted key appears in no repr, exception message or log record, across successes,
+    retries, API errors, transport errors and streams."""
+    secret = "pk_live_PLANTED_SECRET_42"
+    caplog.set_level(logging.DEBUG, logger="phoson")
+    api.get("/agents").mock(
+        side_effect=[json_response(503, {"detail": "busy"}), json_response(200, [AGENT])]
+    )
+    api.get("/agents/missing").mock(return_value=json_response(404, {"detail": "Agent not found"}))
+    api.get("/agents/down").mock(side_effect=httpx.ConnectError("refused"))
+    api.post("/conversations/c/messages").mock(return_value=event_stream_response(sse(ALL_EVENTS)))
+    texts: list[str] = []
+    async with AsyncPhosonClient(api_key=secret, base_url=BASE_URL) as client:
+        texts += [repr(client), str(client), repr(client.agents), repr(client.config)]
+        texts.append(repr(client.with_options(max_retries=1)))
+        agents = await client.agents.list()
+        texts += [repr(agents), repr(agents[0].request_id)]
+        for agent_id in ("missing", "down"):
+            with pytest.raises(PhosonError) as caught:
+                await client.agents.get(agent_id)
+            error = caught.value
+            texts += [str(error), repr(error), repr(error.__cause__), repr(vars(error))]
+            if isinstance(error, NotFoundError) and error.response is not None:
+                texts += [repr(error.response), repr(error.response.request.headers)]
+        stream = client.messages.stream("c", "hi")
+        async with stream:
+            texts += [repr(stream), repr(stream.response)]
+            texts += [repr(e) async for e in stream]
+    texts += [record.getMessage() for record in caplog.records]
+    assert any("retrying GET" in record.getMessage() for record in caplog.records)
+    assert any("-> 404" in record.getMessage() for record in caplog.records)
+    for text in texts:
+        assert secret not in text, text

@@ -1,0 +1,120 @@
+"""The wire contract module (phoson._wire): calls, path encoding and body parsing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from phoson import Agent, PhosonResponseValidationError
+from phoson import _wire as wire
+from tests.payloads import AGENT
+
+
+def test_every_call_matches_the_contract_table() -> None:
+    """Each builder gives the method, path, body and Accept of docs/wire-contract.md."""
+    calls = {
+        "agents.create": wire.agents_create("n", "d", "persistent"),
+        "agents.list": wire.agents_list(),
+        "agents.get": wire.agents_get("a"),
+        "agents.update": wire.agents_update("a", "n", None, None),
+        "agents.delete": wire.agents_delete("a"),
+        "agents.attach_mcp": wire.agents_attach_mcp("a", "m"),
+        "agents.detach_mcp": wire.agents_detach_mcp("a", "m"),
+        "conversations.create": wire.conversations_create("a", "t", None),
+        "conversations.list": wire.conversations_list("a"),
+        "conversations.get": wire.conversations_get("c"),
+        "conversations.update": wire.conversations_update("c", "t"),
+        "conversations.delete": wire.conversations_delete("c"),
+        "messages.list": wire.messages_list("c"),
+    }
+    summary = {name: (c.method, c.path, c.body, c.params) for name, c in calls.items()}
+    assert summary == {
+        "agents.create": (
+            "POST",
+            "/agents",
+            {"name": "n", "description": "d", "memory_type": "persistent"},
+            None,
+        ),
+        "agents.list": ("GET", "/agents", None, None),
+        "agents.get": ("GET", "/agents/a", None, None),
+        "agents.update": ("PATCH", "/agents/a", {"name": "n"}, None),
+        "agents.delete": ("DELETE", "/agents/a", None, None),
+        "agents.attach_mcp": ("POST", "/agents/a/mcps/m", None, None),
+        "agents.detach_mcp": ("DELETE", "/agents/a/mcps/m", None, None),
+        "conversations.create": ("POST", "/conversations", {"agent_id": "a", "title": "t"}, None),
+        "conversations.list": ("GET", "/conversations", None, {"agent_id": "a"}),
+        "conversations.get": ("GET", "/conversations/c", None, None),
+        "conversations.update": ("PATCH", "/conversations/c", {"title": "t"}, None),
+        "conversations.delete": ("DELETE", "/conversations/c", None, None),
+        "messages.list": ("GET", "/conversations/c/messages", None, None),
+    }
+    assert all(c.accept == "application/json" for c in calls.values())
+    stream = wire.messages_send(
+        "c",
+        "hi",
+        stream=True,
+        model=None,
+        provider="openai",
+        temperature=None,
+        max_tokens=None,
+        reasoning_effort=None,
+    )
+    assert (stream.method, stream.path, stream.accept) == (
+        "POST",
+        "/conversations/c/messages",
+        "text/event-stream",
+    )
+    assert stream.body == {"content": "hi", "stream": True, "provider": "openai"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "segment"),
+    [
+        ("agt_1", "agt_1"),
+        ("a/b", "a%2Fb"),
+        ("..", "%2E%2E"),
+        (".", "%2E"),
+        ("a.b", "a.b"),
+        ("?#%", "%3F%23%25"),
+        ("日本", "%E6%97%A5%E6%9C%AC"),
+        (" x ", "%20x%20"),
+    ],
+)
+def test_path_segment_escapes_everything_reserved(raw: str, segment: str) -> None:
+    """Only unreserved characters survive; dot segments are escaped too."""
+    assert wire.path_segment(raw, "id") == segment
+
+
+def test_path_segment_refuses_non_strings() -> None:
+    """A non-str id is a TypeError naming the parameter."""
+    with pytest.raises(TypeError, match="agent_id must be a str, not int"):
+        wire.path_segment(5, "agent_id")  # type: ignore[arg-type]
+
+
+def _response(body: bytes, status: int = 200) -> httpx.Response:
+    request = httpx.Request("GET", "https://api.phoson.test/agents/a")
+    return httpx.Response(status, content=body, request=request, headers={"x-request-id": "r1"})
+
+
+def test_parse_model_records_request_id_outside_the_dump() -> None:
+    """The request id is on the model but not in model_dump() or equality."""
+    import json
+
+    agent = wire.parse_model(_response(json.dumps(AGENT).encode()), Agent)
+    assert agent.request_id == "r1"
+    assert "request_id" not in agent.model_dump()
+    assert agent == Agent.model_validate(AGENT)
+
+
+def test_parse_model_list_rejects_a_non_list() -> None:
+    """A dict where a list belongs raises PhosonResponseValidationError."""
+    with pytest.raises(PhosonResponseValidationError, match="not a list of Agent"):
+        wire.parse_model_list(_response(b"{}"), Agent)
+
+
+def test_validation_error_excerpt_is_short_and_one_line() -> None:
+    """A huge bad body is quoted in a short, single-line excerpt."""
+    with pytest.raises(PhosonResponseValidationError) as caught:
+        wire.parse_model(_response(b"<html>\n" + b"x" * 100_000), Agent)
+    assert len(caught.value.body_excerpt) <= 200
+    assert "\n" not in str(caught.value)
