@@ -7,6 +7,7 @@ The policy (what to retry, how long to wait) lives in `phoson._retry`; this modu
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TypeVar
 
@@ -94,17 +95,27 @@ class Requester:
                 error: PhosonError = connection_error_from(exc, request.method, request.url)
                 cause: BaseException | None = exc
                 retryable = is_retryable_transport_error(exc)
+                if logger.isEnabledFor(logging.DEBUG):
+                    elapsed = (time.monotonic() - started) * 1000.0
+                    logger.debug(
+                        "%s %s failed: %r (%.1f ms, retry %d)",
+                        request.method,
+                        request.url,
+                        exc,
+                        elapsed,
+                        retries_done,
+                    )
             else:
                 # 2. A 2xx is the answer.
                 if response.is_success:
-                    if logger.isEnabledFor(10):
+                    if logger.isEnabledFor(logging.DEBUG):
                         _log_response(response, started, retries_done)
                     return response
                 # 3. Anything else becomes the matching PhosonAPIError.
                 error, cause = api_error_from_response(response), None
                 retryable = response.status_code in RETRYABLE_STATUSES
                 retry_headers = response.headers
-                if logger.isEnabledFor(10):
+                if logger.isEnabledFor(logging.DEBUG):
                     _log_response(response, started, retries_done)
             # 4. Wait and retry if the policy allows it, else fail with the mapped error.
             delay = retry_delay(retries_done, max_retries, retry_headers) if retryable else None
