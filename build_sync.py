@@ -62,6 +62,8 @@ REPLACEMENTS = {
     # The test-suite seams (tests/concurrency.py): tasks in one, threads in the other.
     "agather": "gather",
     "acheckpoint": "checkpoint",
+    "apoll_until": "poll_until",
+    "AJob": "Job",
     "AsyncServerThread": "ServerThread",
 }
 

@@ -4,50 +4,55 @@
 `PhosonClient` is the same API, blocking, for scripts and Django views.
 """
 
+# `import phoson` loads nothing but this module: each public name is imported on first use
+# (PEP 562), so a program pays only for what it touches (the blocking client does not load
+# the async one, an exception class does not load pydantic). Type checkers and IDEs read the
+# `TYPE_CHECKING` imports below and see the real types.
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._async import AsyncMessageStream, AsyncPhosonClient
-from ._exceptions import (
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    EventTooLargeError,
-    IncompleteStreamError,
-    InternalServerError,
-    MalformedEventError,
-    NotFoundError,
-    PermissionDeniedError,
-    PhosonAPIError,
-    PhosonConnectionError,
-    PhosonError,
-    PhosonResponseValidationError,
-    PhosonTimeoutError,
-    RateLimitError,
-    RunFailedError,
-    StreamTimeoutError,
-    UnprocessableEntityError,
-)
-from ._models import (
-    Agent,
-    Conversation,
-    ErrorEvent,
-    Message,
-    ReasoningEvent,
-    RunDoneEvent,
-    StreamEvent,
-    TokenEvent,
-    ToolEndEvent,
-    ToolStartEvent,
-)
-from ._sse import ServerSentEvent, SSEDecoder
-from ._sync import MessageStream, PhosonClient
-from ._types import NOT_GIVEN, MemoryType, Provider, ReasoningEffort, RequestOptions
 from ._version import __version__
 
 if TYPE_CHECKING:
     from . import testing
+    from ._async import AsyncMessageStream, AsyncPhosonClient
+    from ._exceptions import (
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        EventTooLargeError,
+        IncompleteStreamError,
+        InternalServerError,
+        MalformedEventError,
+        NotFoundError,
+        PermissionDeniedError,
+        PhosonAPIError,
+        PhosonConnectionError,
+        PhosonError,
+        PhosonResponseValidationError,
+        PhosonTimeoutError,
+        RateLimitError,
+        RunFailedError,
+        StreamTimeoutError,
+        UnprocessableEntityError,
+    )
+    from ._models import (
+        Agent,
+        Conversation,
+        ErrorEvent,
+        Message,
+        ReasoningEvent,
+        RunDoneEvent,
+        StreamEvent,
+        TokenEvent,
+        ToolEndEvent,
+        ToolStartEvent,
+    )
+    from ._sse import ServerSentEvent, SSEDecoder
+    from ._sync import MessageStream, PhosonClient
+    from ._types import NOT_GIVEN, MemoryType, Provider, ReasoningEffort, RequestOptions
 
 __all__ = [
     "NOT_GIVEN",
@@ -93,11 +98,61 @@ __all__ = [
     "testing",
 ]
 
+#: The submodule each public name lives in ("testing" is a submodule itself).
+_SUBMODULES: dict[str, tuple[str, ...]] = {
+    "._async": ("AsyncMessageStream", "AsyncPhosonClient"),
+    "._sync": ("MessageStream", "PhosonClient"),
+    "._exceptions": (
+        "AuthenticationError",
+        "BadRequestError",
+        "ConflictError",
+        "EventTooLargeError",
+        "IncompleteStreamError",
+        "InternalServerError",
+        "MalformedEventError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "PhosonAPIError",
+        "PhosonConnectionError",
+        "PhosonError",
+        "PhosonResponseValidationError",
+        "PhosonTimeoutError",
+        "RateLimitError",
+        "RunFailedError",
+        "StreamTimeoutError",
+        "UnprocessableEntityError",
+    ),
+    "._models": (
+        "Agent",
+        "Conversation",
+        "ErrorEvent",
+        "Message",
+        "ReasoningEvent",
+        "RunDoneEvent",
+        "StreamEvent",
+        "TokenEvent",
+        "ToolEndEvent",
+        "ToolStartEvent",
+    ),
+    "._sse": ("SSEDecoder", "ServerSentEvent"),
+    "._types": ("NOT_GIVEN", "MemoryType", "Provider", "ReasoningEffort", "RequestOptions"),
+}
+_LAZY: dict[str, str] = {name: module for module, names in _SUBMODULES.items() for name in names}
+
 
 def __getattr__(name: str) -> Any:
-    # `phoson.testing` (the local server) loads only when asked for.
-    if name == "testing":
-        import importlib
+    import importlib
 
+    if name == "testing":
+        # `phoson.testing` (the local server): importing it binds the attribute.
         return importlib.import_module(".testing", __name__)
-    raise AttributeError(f"module 'phoson' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'phoson' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -117,8 +117,14 @@ class StreamState:
         return self.decoder.retry
 
     def can_resume(self) -> bool:
-        """A broken stream can be resumed only if the server gave its events ids."""
-        return bool(self.decoder.last_event_id) and not self.finished
+        """Whether a broken stream can be picked up again without losing or repeating events.
+
+        Yes if the server gave its events ids (resume after the last one), or if no event has
+        arrived yet (ask again from the start: the same idempotency key reaches the same run).
+        """
+        if self.finished:
+            return False
+        return bool(self.decoder.last_event_id) or self.events_received == 0
 
     def reconnect_delay(self, reconnects_done: int) -> float:
         """The server's `retry:` (capped), else the usual backoff."""

@@ -7,23 +7,38 @@ abandoned stream); `checkpoint` has nothing to wait for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import anyio
 import anyio.lowlevel
 
 T = TypeVar("T")
 
-__all__ = ["acheckpoint", "agather", "checkpoint", "gather"]
+#: A job for `agather`: a function returning an awaitable.
+AJob: TypeAlias = Callable[[], Awaitable[T]]
+#: A job for `gather`: a plain function.
+Job: TypeAlias = Callable[[], T]
+
+__all__ = [
+    "AJob",
+    "Job",
+    "acheckpoint",
+    "agather",
+    "apoll_until",
+    "checkpoint",
+    "gather",
+    "poll_until",
+]
 
 
-async def agather(jobs: list[Callable[[], Awaitable[T]]], *, limit: int | None = None) -> list[T]:
+async def agather(jobs: list[AJob[T]], *, limit: int | None = None) -> list[T]:
     """Run every job concurrently in this event loop; results in job order."""
     results: list[T | None] = [None] * len(jobs)
 
-    async def run(index: int, job: Callable[[], Awaitable[T]]) -> None:
+    async def run(index: int, job: AJob[T]) -> None:
         results[index] = await job()
 
     async with anyio.create_task_group() as group:
@@ -32,7 +47,7 @@ async def agather(jobs: list[Callable[[], Awaitable[T]]], *, limit: int | None =
     return results  # type: ignore[return-value]
 
 
-def gather(jobs: list[Callable[[], T]], *, limit: int | None = None) -> list[T]:
+def gather(jobs: list[Job[T]], *, limit: int | None = None) -> list[T]:
     """Run every job on a pool of threads (`limit` of them, default 16); results in job order."""
     with ThreadPoolExecutor(max_workers=limit or 16) as pool:
         futures = [pool.submit(job) for job in jobs]
@@ -47,3 +62,23 @@ async def acheckpoint() -> None:
 
 def checkpoint() -> None:
     """Nothing is ever pending in blocking code."""
+
+
+async def apoll_until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Let the event loop run until `condition()` holds (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await anyio.sleep(0.01)
+    return True
+
+
+def poll_until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Wait until `condition()` holds (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from phoson import _sleep
+from phoson.testing import LocalPhosonServer
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -29,3 +30,17 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     monkeypatch.setattr(_sleep, "asleep", fake_asleep)
     monkeypatch.setattr(_sleep, "sleep", fake_sleep)
     yield recorded
+
+
+@pytest.fixture(scope="session")
+def local_server() -> Iterator[LocalPhosonServer]:
+    """One real local API server (real sockets, a background thread) for the whole run."""
+    with LocalPhosonServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(local_server: LocalPhosonServer) -> LocalPhosonServer:
+    """The local server, emptied of data, scripts and armed faults before each test."""
+    local_server.reset()
+    return local_server

@@ -8,6 +8,7 @@ import pytest
 import respx
 
 from phoson import AsyncPhosonClient
+from phoson.testing import LocalPhosonServer
 from tests.payloads import API_KEY, BASE_URL
 
 
@@ -22,4 +23,11 @@ def api() -> Iterator[respx.MockRouter]:
 async def client(api: respx.MockRouter) -> AsyncIterator[AsyncPhosonClient]:
     """A client for the mocked API, closed after the test."""
     async with AsyncPhosonClient(api_key=API_KEY, base_url=BASE_URL) as client:
+        yield client
+
+
+@pytest.fixture
+async def live_client(server: LocalPhosonServer) -> AsyncIterator[AsyncPhosonClient]:
+    """A client talking to the local server over real sockets."""
+    async with AsyncPhosonClient(api_key=server.api_key, base_url=server.url) as client:
         yield client

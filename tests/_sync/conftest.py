@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from phoson import PhosonClient
+from phoson.testing import LocalPhosonServer
 from tests.payloads import API_KEY, BASE_URL
 
 
@@ -24,4 +25,11 @@ def api() -> Iterator[respx.MockRouter]:
 def client(api: respx.MockRouter) -> Iterator[PhosonClient]:
     """A client for the mocked API, closed after the test."""
     with PhosonClient(api_key=API_KEY, base_url=BASE_URL) as client:
+        yield client
+
+
+@pytest.fixture
+def live_client(server: LocalPhosonServer) -> Iterator[PhosonClient]:
+    """A client talking to the local server over real sockets."""
+    with PhosonClient(api_key=server.api_key, base_url=server.url) as client:
         yield client

@@ -1,0 +1,50 @@
+"""The docs' Quick Start with AsyncPhosonClient: create an agent, start a conversation, stream
+a reply, print the run id.
+
+    uv run python examples/quickstart.py
+
+With PHOSON_API_KEY set (and optionally PHOSON_BASE_URL) it talks to that API. Without a key
+it starts phoson.testing.LocalPhosonServer on this machine and runs the same code against it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from contextlib import ExitStack
+
+from phoson import AsyncPhosonClient
+
+
+async def main(api_key: str, base_url: str | None) -> None:
+    async with AsyncPhosonClient(api_key=api_key, base_url=base_url) as client:
+        # 1. Create an agent
+        agent = await client.agents.create(
+            name="My Assistant",
+            description="A helpful assistant",
+            memory_type="persistent",
+        )
+
+        # 2. Start a conversation
+        conv = await client.conversations.create(agent_id=agent.id, title="Hello")
+
+        # 3. Stream a response
+        async for event in client.messages.stream(conv.id, "Hello, how are you?"):
+            if event.type == "token":
+                print(event.content, end="", flush=True)
+            elif event.type == "run_done":
+                print(f"\n\nRun ID: {event.run_id}")
+
+
+if __name__ == "__main__":
+    with ExitStack() as stack:
+        key = os.environ.get("PHOSON_API_KEY")
+        url = os.environ.get("PHOSON_BASE_URL")
+        if not key:
+            from phoson.testing import LocalPhosonServer
+
+            server = stack.enter_context(LocalPhosonServer())
+            key, url = server.api_key, server.url
+            print(f"PHOSON_API_KEY is not set: using a local server at {url}", file=sys.stderr)
+        asyncio.run(main(key, url))

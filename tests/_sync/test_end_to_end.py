@@ -1,0 +1,194 @@
+# DO NOT EDIT: generated from tests/_async/test_end_to_end.py by build_sync.py.
+# Change the async source and run `python build_sync.py`.
+"""The documented lifecycle over real sockets, against phoson.testing.LocalPhosonServer."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+from phoson import (
+    AuthenticationError,
+    NotFoundError,
+    PhosonClient,
+    RunFailedError,
+    StreamEvent,
+    UnprocessableEntityError,
+)
+from phoson.testing import LocalPhosonServer
+from tests.concurrency import Job, checkpoint, gather, poll_until
+
+
+def test_full_lifecycle(live_client: PhosonClient) -> None:
+    """Agents and conversations are created, listed, fetched, updated and deleted; MCPs are
+    attached and detached; messages are sent, streamed and listed."""
+    client = live_client
+    agent = client.agents.create(name="My Agent", description="What this agent does")
+    assert agent.memory_type == "persistent" and agent.mcp_ids == []
+    assert agent.request_id is not None and agent.request_id.startswith("req_")
+    other = client.agents.create("Other", "second", memory_type="semantic")
+    assert {a.id for a in client.agents.list()} == {agent.id, other.id}
+    assert (client.agents.get(agent.id)).name == "My Agent"
+    renamed = client.agents.update(agent.id, name="New name", description="New desc")
+    assert (renamed.name, renamed.description, renamed.memory_type) == (
+        "New name",
+        "New desc",
+        "persistent",
+    )
+    assert renamed.updated_at >= agent.updated_at
+    assert (client.agents.attach_mcp(agent.id, "mcp_weather")).mcp_ids == ["mcp_weather"]
+
+    conv = client.conversations.create(agent_id=agent.id, title="Hello", thread_id="t-1")
+    assert (conv.agent_id, conv.title, conv.thread_id) == (agent.id, "Hello", "t-1")
+    default = client.conversations.create(other.id)
+    assert default.title == "New Conversation" and default.thread_id is None
+    assert {c.id for c in client.conversations.list()} == {conv.id, default.id}
+    assert [c.id for c in client.conversations.list(agent_id=agent.id)] == [conv.id]
+    assert (client.conversations.update(conv.id, title="Renamed")).title == "Renamed"
+    assert (client.conversations.get(conv.id)).title == "Renamed"
+
+    reply = client.messages.send(conv.id, "Hello, how are you?")
+    assert reply.role == "assistant" and reply.run_id
+    events = [e for e in client.messages.stream(conv.id, "Tell me more", reasoning_effort="low")]
+    types = [e.type for e in events]
+    assert types[0] == "reasoning" and types[1:3] == ["tool_start", "tool_end"]
+    assert set(types[3:-1]) == {"token"} and types[-1] == "run_done"
+    done = events[-1]
+    assert done.type == "run_done"
+    assert "".join(e.content for e in events if e.type == "token") == done.content
+    history = client.messages.list(conv.id)
+    assert [(m.role, m.run_id is None) for m in history] == [
+        ("user", True),
+        ("assistant", False),
+        ("user", True),
+        ("assistant", False),
+    ]
+    assert history[1].content == reply.content and history[3].content == done.content
+    assert history[3].run_id == done.run_id
+
+    assert (client.agents.detach_mcp(agent.id, "mcp_weather")).mcp_ids == []
+    client.conversations.delete(default.id)
+    client.agents.delete(agent.id)
+    with pytest.raises(NotFoundError) as caught:
+        client.conversations.get(conv.id)
+    assert caught.value.detail == "Conversation not found"
+    assert [a.id for a in client.agents.list()] == [other.id]
+
+
+def test_server_errors_arrive_typed_with_detail(
+    live_client: PhosonClient, server: LocalPhosonServer
+) -> None:
+    """404, 422 and 401 from the server raise their classes with the server's detail."""
+    with pytest.raises(NotFoundError) as not_found:
+        live_client.agents.get("agt_missing")
+    assert not_found.value.detail == "Agent not found"
+    assert not_found.value.request_id
+    with pytest.raises(UnprocessableEntityError) as invalid:
+        live_client.agents.create("x", "y", memory_type="episodic")  # type: ignore[arg-type]
+    detail = invalid.value.detail
+    assert isinstance(detail, list) and detail[0]["loc"] == ["body", "memory_type"]
+    with PhosonClient(api_key="pk_wrong", base_url=server.url) as wrong:
+        with pytest.raises(AuthenticationError) as denied:
+            wrong.agents.list()
+    assert denied.value.status_code == 401 and denied.value.detail
+
+
+def test_scripted_error_run(live_client: PhosonClient, server: LocalPhosonServer) -> None:
+    """A run that ends with an `error` event is yielded as ErrorEvent and raised by until_done."""
+    agent = live_client.agents.create("a", "b")
+    conv = live_client.conversations.create(agent.id)
+    server.script_next_run(conv.id, error="model overloaded")
+    events = [e for e in live_client.messages.stream(conv.id, "hi")]
+    assert events[-1].type == "error" and events[-1].message == "model overloaded"
+    server.script_next_run(conv.id, error="model overloaded")
+    with pytest.raises(RunFailedError, match="model overloaded"):
+        live_client.messages.stream(conv.id, "hi").until_done()
+
+
+def test_events_reach_user_code_as_they_are_sent(
+    live_client: PhosonClient, server: LocalPhosonServer
+) -> None:
+    """With a pause between server events, each event arrives before the next is written:
+    nothing in the SDK buffers the stream."""
+    agent = live_client.agents.create("a", "b")
+    conv = live_client.conversations.create(agent.id)
+    delay = 0.15
+    server.script_next_run(
+        conv.id,
+        [("token", {"content": f"w{i} "}) for i in range(4)]
+        + [("run_done", {"content": "w0 w1 w2 w3 ", "run_id": "run_x"})],
+        delay=delay,
+    )
+    arrivals: list[float] = []
+    start = time.monotonic()
+    for _ in live_client.messages.stream(conv.id, "hi"):
+        arrivals.append(time.monotonic() - start)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert len(arrivals) == 5
+    assert all(gap > delay * 0.6 for gap in gaps), arrivals
+
+
+@pytest.mark.filterwarnings("ignore:Async generator:ResourceWarning")
+def test_breaking_out_releases_the_connection(
+    live_client: PhosonClient, server: LocalPhosonServer
+) -> None:
+    """Leaving a stream early closes the connection: the server sees the disconnect."""
+    agent = live_client.agents.create("a", "b")
+    conv = live_client.conversations.create(agent.id)
+    server.script_next_run(
+        conv.id,
+        [("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
+        delay=0.05,
+    )
+    with live_client.messages.stream(conv.id, "hi") as stream:
+        for _ in stream:
+            break
+    assert poll_until(lambda: server.stats.disconnects >= 1)
+    assert server.stats.disconnects == 1
+    assert server.stats.active_streams == 0
+
+
+@pytest.mark.filterwarnings("ignore:Async generator:ResourceWarning")
+def test_a_thousand_abandoned_streams_leak_no_connections(
+    live_client: PhosonClient, server: LocalPhosonServer
+) -> None:
+    """1,000 streams opened and abandoned after one event leave no open connections behind."""
+    agent = live_client.agents.create("a", "b")
+    conv = live_client.conversations.create(agent.id)
+    for _ in range(1000):
+        for _ in live_client.messages.stream(conv.id, "one two three four five six"):
+            break
+    checkpoint()
+    assert poll_until(lambda: server.stats.active_streams == 0)
+    assert server.stats.open_connections <= 2
+    # The client still works, on a sane number of connections.
+    assert (live_client.agents.get(agent.id)).id == agent.id
+
+
+def test_many_concurrent_streams_share_one_client(
+    live_client: PhosonClient, server: LocalPhosonServer
+) -> None:
+    """One client runs 200 streams at once (tasks, or 16 threads) with every reply intact."""
+    agent = live_client.agents.create("a", "b")
+    convs = [live_client.conversations.create(agent.id) for _ in range(20)]
+
+    def job(index: int) -> Job[tuple[str, str]]:
+        def run() -> tuple[str, str]:
+            conv = convs[index % len(convs)]
+            events: list[StreamEvent] = []
+            for event in live_client.messages.stream(conv.id, f"message number {index}"):
+                events.append(event)
+            done = events[-1]
+            assert done.type == "run_done"
+            text = "".join(e.content for e in events if e.type == "token")
+            return text, done.content
+
+        return run
+
+    results = gather([job(i) for i in range(200)])
+    assert len(results) == 200
+    for index, (streamed, final) in enumerate(results):
+        assert streamed == final
+        assert f"message number {index}" in final
