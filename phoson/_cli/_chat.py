@@ -1,0 +1,165 @@
+"""`phoson chat`: send one message and print the run as it streams.
+
+The reply goes to stdout, flushed token by token and ended with a newline, so it can be piped.
+Everything else goes to stderr: `[thinking] ...` for reasoning, `[tool] name(arg=value)` and
+`[tool result] name: ...` for tool calls, and at the end `run <run_id> · conversation <id>`.
+With --json, stdout gets each event as one JSON object per line instead of the text.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import argparse
+
+    from .._sync import PhosonClient
+
+#: The agent `phoson chat` makes when it is given neither --agent nor --conversation.
+CHAT_AGENT_NAME = "phoson-cli"
+CHAT_AGENT_DESCRIPTION = "Created by the phoson command"
+#: The chat options that map one-to-one onto `messages.stream()` parameters.
+STREAM_OPTIONS = ("model", "provider", "temperature", "max_tokens", "reasoning_effort")
+
+
+def chat(client: PhosonClient, args: argparse.Namespace) -> int:
+    conversation_id: str | None = args.conversation
+    if conversation_id is None:
+        agent_id: str | None = args.agent
+        if agent_id is None:
+            agent_id = client.agents.create(CHAT_AGENT_NAME, CHAT_AGENT_DESCRIPTION).id
+        conversation_id = client.conversations.create(agent_id).id
+    options = {name: getattr(args, name) for name in STREAM_OPTIONS}
+    options = {name: value for name, value in options.items() if value is not None}
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    try:
+        # The `with` closes the response however the loop ends (Ctrl-C, a closed pipe).
+        with client.messages.stream(conversation_id, args.message, **options) as stream:
+            for event in stream:
+                if args.json:
+                    printer.json_line(event.model_dump(mode="json"))
+                if event.type == "token":
+                    printer.token(event.content)
+                elif event.type == "reasoning":
+                    printer.reasoning(event.content)
+                elif event.type == "tool_start":
+                    printer.note(f"[tool] {event.tool}({_arguments(event.input)})")
+                elif event.type == "tool_end":
+                    printer.note(f"[tool result] {event.tool}: {_excerpt(event.result)}")
+                elif event.type == "run_done":
+                    printer.end_reply(event.content)
+                    printer.note(f"run {event.run_id} · conversation {conversation_id}")
+                    return 0
+                elif event.type == "error":
+                    printer.end_reply(None)
+                    printer.note(f"error: {event.message}")
+                    return 1
+    except KeyboardInterrupt:
+        printer.interrupted(conversation_id)
+        raise
+    # Not reached: a stream that ends without run_done or error raises IncompleteStreamError.
+    return 1
+
+
+def _arguments(arguments: dict[str, Any]) -> str:
+    import json
+
+    return _excerpt(
+        ", ".join(
+            f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items()
+        )
+    )
+
+
+def _excerpt(text: str) -> str:
+    from .._exceptions import excerpt
+
+    return excerpt(text)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class ChatPrinter:
+    """Writes a run's events where they belong, as they arrive.
+
+    When stdout and stderr are one terminal, a stderr line never starts in the middle of a
+    reply line (the break goes to stderr, so piped stdout is never changed by it).
+    """
+
+    def __init__(self, out: TextIO, err: TextIO, *, as_json: bool = False) -> None:
+        self.out, self.err, self.as_json = out, err, as_json
+        self.replied = False  # some reply text has arrived
+        self.reply_open = False  # stdout's last line is unfinished
+        self.thinking_open = False  # a `[thinking]` line is unfinished on stderr
+        self.shared_terminal = _is_tty(out) and _is_tty(err)
+        self.mid_line = False  # the shared terminal's cursor is just after reply text
+
+    def json_line(self, data: dict[str, Any]) -> None:
+        import json
+
+        self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def token(self, text: str) -> None:
+        self._end_thinking()
+        if text and not self.as_json:
+            self.out.write(text)
+            self.out.flush()
+            self.reply_open = self.mid_line = not text.endswith("\n")
+        self.replied = self.replied or bool(text)
+
+    def end_reply(self, full_text: str | None) -> None:
+        """End the reply with a newline; `full_text` (run_done's) is written if no token was."""
+        self._end_thinking()
+        if full_text is not None and not self.replied:
+            self.token(full_text)
+            self.reply_open = self.reply_open or not full_text  # an empty reply: an empty line
+        if self.reply_open and not self.as_json:
+            self.out.write("\n")
+            self.out.flush()
+        self.reply_open = self.mid_line = False
+
+    def reasoning(self, text: str) -> None:
+        if not self.thinking_open:
+            self._leave_reply_line()
+            self.err.write("[thinking] ")
+            self.thinking_open = True
+        self.err.write(text)
+        self.err.flush()
+        if text.endswith("\n"):
+            self.thinking_open = False
+
+    def note(self, line: str) -> None:
+        """One marked line on stderr."""
+        self._end_thinking()
+        self._leave_reply_line()
+        self.err.write(line + "\n")
+        self.err.flush()
+
+    def interrupted(self, conversation_id: str) -> None:
+        """After Ctrl-C: finish the terminal's line and say where to continue."""
+        try:
+            if self.reply_open and _is_tty(self.out):
+                self.out.write("\n")
+                self.out.flush()
+                self.reply_open = self.mid_line = False
+            self.note(f"interrupted · conversation {conversation_id}")
+        except OSError:
+            pass
+
+    def _end_thinking(self) -> None:
+        if self.thinking_open:
+            self.err.write("\n")
+            self.err.flush()
+            self.thinking_open = False
+
+    def _leave_reply_line(self) -> None:
+        if self.shared_terminal and self.mid_line:
+            self.err.write("\n")
+            self.mid_line = False
