@@ -11,7 +11,10 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -90,3 +93,55 @@ def test_readme_example_runs(
         assert re.search(r"(Run ID|Done\. Run ID): run_\w+", output), output
     if "print(e.status_code)" in code:
         assert output.splitlines()[:2] == ["404", "Agent not found"]
+
+
+def section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def test_readme_cli_examples_run(server: LocalPhosonServer, tmp_path: Path) -> None:
+    """Every `phoson ...` line of the Command line section runs against the local server (the
+    placeholder ids replaced by real ones) and exits 0."""
+    with PhosonClient(api_key=server.api_key, base_url=server.url) as client:
+        agent = client.agents.create(name="Readme", description="runs the README")
+        conv = client.conversations.create(agent_id=agent.id)
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", section("Command line"), re.S):
+        for line in block.splitlines():
+            command = line.split("  #")[0].strip()
+            if "phoson " in command:
+                commands.append(command.replace("agt_123", agent.id).replace("conv_123", conv.id))
+    assert len(commands) >= 6
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOSON_")}
+    env.update(PHOSON_API_KEY=server.api_key, PHOSON_BASE_URL=server.url)
+    bin_dir = Path(sys.executable).parent
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    for command in commands:
+        if "--local" in command:
+            command = command.replace(
+                "phoson ", "env -u PHOSON_API_KEY -u PHOSON_BASE_URL phoson ", 1
+            )
+        result = subprocess.run(
+            ["bash", "-c", command], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        assert result.stdout.strip(), command
+
+
+def test_readme_first_command_prints_tokens_and_run_id_offline() -> None:
+    """`uv run python examples/quickstart.py`, with no key set, streams tokens and a run id
+    from a local server it starts itself (and says so on stderr)."""
+    assert "uv run python examples/quickstart.py" in section("The two commands")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOSON_")}
+    root = README.parent
+    for script in ("examples/quickstart.py", "examples/quickstart_sync.py"):
+        result = subprocess.run(
+            [sys.executable, script], cwd=root, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert "using a local server" in result.stderr
+        assert "You said: Hello, how are you?" in result.stdout
+        assert re.search(r"\n\nRun ID: run_[0-9a-f]+\n$", result.stdout), result.stdout
