@@ -42,6 +42,7 @@ REPLACEMENTS = {
     "AsyncAgents": "Agents",
     "AsyncConversations": "Conversations",
     "AsyncMessages": "Messages",
+    "AsyncResource": "Resource",
     "AsyncMessageStream": "MessageStream",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
     "AsyncClient": "Client",

@@ -17,13 +17,19 @@ from ._streaming import AsyncMessageStream
 __all__ = ["AsyncAgents", "AsyncConversations", "AsyncMessages"]
 
 
-class AsyncAgents:
-    """Agents: each has its own memory, identity and optional MCP tool servers."""
+class AsyncResource:
+    """A group of API calls sharing the client's requester."""
 
     __slots__ = ("_requester",)
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+
+class AsyncAgents(AsyncResource):
+    """Agents: each has its own memory, identity and optional MCP tool servers."""
+
+    __slots__ = ()
 
     async def create(
         self,
@@ -75,13 +81,10 @@ class AsyncAgents:
         return await self._requester.request_model(call, options, Agent)
 
 
-class AsyncConversations:
+class AsyncConversations(AsyncResource):
     """Conversations: threads of messages between a user and one agent."""
 
-    __slots__ = ("_requester",)
-
-    def __init__(self, requester: AsyncRequester) -> None:
-        self._requester = requester
+    __slots__ = ()
 
     async def create(
         self,
@@ -121,13 +124,10 @@ class AsyncConversations:
         await self._requester.request_empty(wire.conversations_delete(conversation_id), options)
 
 
-class AsyncMessages:
+class AsyncMessages(AsyncResource):
     """Messages: send one to a conversation and get the agent's reply, whole or streamed."""
 
-    __slots__ = ("_requester",)
-
-    def __init__(self, requester: AsyncRequester) -> None:
-        self._requester = requester
+    __slots__ = ()
 
     def stream(
         self,

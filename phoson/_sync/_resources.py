@@ -19,13 +19,19 @@ from ._streaming import MessageStream
 __all__ = ["Agents", "Conversations", "Messages"]
 
 
-class Agents:
-    """Agents: each has its own memory, identity and optional MCP tool servers."""
+class Resource:
+    """A group of API calls sharing the client's requester."""
 
     __slots__ = ("_requester",)
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+
+class Agents(Resource):
+    """Agents: each has its own memory, identity and optional MCP tool servers."""
+
+    __slots__ = ()
 
     def create(
         self,
@@ -77,13 +83,10 @@ class Agents:
         return self._requester.request_model(call, options, Agent)
 
 
-class Conversations:
+class Conversations(Resource):
     """Conversations: threads of messages between a user and one agent."""
 
-    __slots__ = ("_requester",)
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
+    __slots__ = ()
 
     def create(
         self,
@@ -123,13 +126,10 @@ class Conversations:
         self._requester.request_empty(wire.conversations_delete(conversation_id), options)
 
 
-class Messages:
+class Messages(Resource):
     """Messages: send one to a conversation and get the agent's reply, whole or streamed."""
 
-    __slots__ = ("_requester",)
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
+    __slots__ = ()
 
     def stream(
         self,
