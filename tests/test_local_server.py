@@ -4,6 +4,7 @@ every endpoint, the error shapes, streams, idempotency, resuming and each inject
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import socket
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -110,6 +112,13 @@ def stream(
     return parse_sse(response.text)
 
 
+def open_stream(
+    client: httpx.Client, conversation_id: str, content: str = "x"
+) -> AbstractContextManager[httpx.Response]:
+    body = {"content": content, "stream": True}
+    return client.stream("POST", f"/conversations/{conversation_id}/messages", json=body)
+
+
 def wait_until(condition: Any, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -159,16 +168,26 @@ def test_agent_endpoints(client: httpx.Client) -> None:
     semantic = new_agent(client, "Other", memory_type="semantic")
     assert semantic["memory_type"] == "semantic"
     listed = client.get("/agents")
-    assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [agent["id"], semantic["id"]]
+    assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [
+        agent["id"],
+        semantic["id"],
+    ]
     assert client.get(f"/agents/{agent['id']}").json() == agent
 
     patched = client.patch(f"/agents/{agent['id']}", json={"description": "new"}).json()
     assert (patched["name"], patched["description"]) == ("Helper", "new")
-    assert patched["updated_at"] > agent["updated_at"] and patched["created_at"] == agent["created_at"]
+    assert (
+        patched["updated_at"] > agent["updated_at"] and patched["created_at"] == agent["created_at"]
+    )
     attach = client.post(f"/agents/{agent['id']}/mcps/mcp_weather")
     assert attach.status_code == 200 and attach.json()["mcp_ids"] == ["mcp_weather"]
-    assert client.post(f"/agents/{agent['id']}/mcps/mcp_weather").json()["mcp_ids"] == ["mcp_weather"]
-    assert client.post(f"/agents/{agent['id']}/mcps/mcp_web").json()["mcp_ids"] == ["mcp_weather", "mcp_web"]
+    assert client.post(f"/agents/{agent['id']}/mcps/mcp_weather").json()["mcp_ids"] == [
+        "mcp_weather"
+    ]
+    assert client.post(f"/agents/{agent['id']}/mcps/mcp_web").json()["mcp_ids"] == [
+        "mcp_weather",
+        "mcp_web",
+    ]
     detach = client.delete(f"/agents/{agent['id']}/mcps/mcp_weather")
     assert detach.status_code == 200 and detach.json()["mcp_ids"] == ["mcp_web"]
 
@@ -190,13 +209,17 @@ def test_conversation_endpoints(client: httpx.Client) -> None:
     assert created.status_code == 201 and set(conv) == CONVERSATION_KEYS
     assert conv["id"].startswith("conv_")
     assert (conv["agent_id"], conv["title"], conv["thread_id"]) == (first, "New Conversation", None)
-    other = client.post("/conversations", json={"agent_id": second, "title": "T", "thread_id": "t-1"})
+    other = client.post(
+        "/conversations", json={"agent_id": second, "title": "T", "thread_id": "t-1"}
+    )
     assert (other.json()["title"], other.json()["thread_id"]) == ("T", "t-1")
     unknown = client.post("/conversations", json={"agent_id": "agt_nope"})
     assert unknown.status_code == 404 and unknown.json() == {"detail": "Agent not found"}
 
     assert len(client.get("/conversations").json()) == 2
-    assert [c["id"] for c in client.get("/conversations", params={"agent_id": first}).json()] == [conv["id"]]
+    assert [c["id"] for c in client.get("/conversations", params={"agent_id": first}).json()] == [
+        conv["id"]
+    ]
     assert client.get("/conversations", params={"agent_id": "agt_nope"}).json() == []
     renamed = client.patch(f"/conversations/{conv['id']}", json={"title": "Renamed"})
     assert renamed.status_code == 200 and renamed.json()["title"] == "Renamed"
@@ -276,7 +299,9 @@ def test_unknown_path_is_404_and_wrong_method_405(client: httpx.Client) -> None:
     assert client.patch("/agents/agt_1/mcps/m").status_code == 405
 
 
-def test_percent_encoded_ids_are_one_segment(client: httpx.Client, server: LocalPhosonServer) -> None:
+def test_percent_encoded_ids_are_one_segment(
+    client: httpx.Client, server: LocalPhosonServer
+) -> None:
     """Each segment is decoded after splitting: an encoded "/" stays inside its id and can
     never reach another route."""
     agent = new_agent(client)
@@ -301,7 +326,13 @@ def test_percent_encoded_ids_are_one_segment(client: httpx.Client, server: Local
         (
             "/agents",
             {"name": "n", "description": "d", "memory_type": "episodic"},
-            [("literal_error", ["body", "memory_type"], "Input should be 'persistent' or 'semantic'")],
+            [
+                (
+                    "literal_error",
+                    ["body", "memory_type"],
+                    "Input should be 'persistent' or 'semantic'",
+                )
+            ],
         ),
         (
             "/agents",
@@ -312,23 +343,47 @@ def test_percent_encoded_ids_are_one_segment(client: httpx.Client, server: Local
             ],
         ),
         ("/conversations", {"title": "x"}, [("missing", ["body", "agent_id"], "Field required")]),
-        ("/conversations", {"agent_id": 7}, [("string_type", ["body", "agent_id"], "Input should be a valid string")]),
+        (
+            "/conversations",
+            {"agent_id": 7},
+            [("string_type", ["body", "agent_id"], "Input should be a valid string")],
+        ),
         ("MSG", {"stream": False}, [("missing", ["body", "content"], "Field required")]),
         (
             "MSG",
             {"content": "x", "provider": "azure", "reasoning_effort": "max"},
             [
-                ("literal_error", ["body", "provider"], "Input should be 'anthropic', 'openai' or 'openrouter'"),
-                ("literal_error", ["body", "reasoning_effort"], "Input should be 'low', 'medium' or 'high'"),
+                (
+                    "literal_error",
+                    ["body", "provider"],
+                    "Input should be 'anthropic', 'openai' or 'openrouter'",
+                ),
+                (
+                    "literal_error",
+                    ["body", "reasoning_effort"],
+                    "Input should be 'low', 'medium' or 'high'",
+                ),
             ],
         ),
         (
             "MSG",
             {"content": "x", "stream": "maybe", "temperature": "hot", "max_tokens": 1.5},
             [
-                ("bool_parsing", ["body", "stream"], "Input should be a valid boolean, unable to interpret input"),
-                ("float_parsing", ["body", "temperature"], "Input should be a valid number, unable to parse string as a number"),
-                ("int_from_float", ["body", "max_tokens"], "Input should be a valid integer, got a number with a fractional part"),
+                (
+                    "bool_parsing",
+                    ["body", "stream"],
+                    "Input should be a valid boolean, unable to interpret input",
+                ),
+                (
+                    "float_parsing",
+                    ["body", "temperature"],
+                    "Input should be a valid number, unable to parse string as a number",
+                ),
+                (
+                    "int_from_float",
+                    ["body", "max_tokens"],
+                    "Input should be a valid integer, got a number with a fractional part",
+                ),
             ],
         ),
         (
@@ -337,10 +392,24 @@ def test_percent_encoded_ids_are_one_segment(client: httpx.Client, server: Local
             [
                 ("string_type", ["body", "content"], "Input should be a valid string"),
                 ("string_type", ["body", "model"], "Input should be a valid string"),
-                ("int_parsing", ["body", "max_tokens"], "Input should be a valid integer, unable to parse string as an integer"),
+                (
+                    "int_parsing",
+                    ["body", "max_tokens"],
+                    "Input should be a valid integer, unable to parse string as an integer",
+                ),
             ],
         ),
-        ("/agents", ["not", "an", "object"], [("model_attributes_type", ["body"], "Input should be a valid dictionary or object to extract fields from")]),
+        (
+            "/agents",
+            ["not", "an", "object"],
+            [
+                (
+                    "model_attributes_type",
+                    ["body"],
+                    "Input should be a valid dictionary or object to extract fields from",
+                )
+            ],
+        ),
     ],
 )
 def test_invalid_bodies_are_422_with_fastapi_errors(
@@ -377,9 +446,14 @@ def test_unparseable_bodies(client: httpx.Client) -> None:
     }
     empty = client.post("/agents")
     assert empty.status_code == 422
-    assert empty.json()["detail"] == [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}]
+    assert empty.json()["detail"] == [
+        {"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}
+    ]
     binary = client.post("/agents", content=b"\xff\xfe\x00garbage\x9c")
-    assert (binary.status_code, binary.json()) == (400, {"detail": "There was an error parsing the body"})
+    assert (binary.status_code, binary.json()) == (
+        400,
+        {"detail": "There was an error parsing the body"},
+    )
     text = client.post("/agents", content=b'{"name": "n"}', headers={"content-type": "text/plain"})
     assert text.json()["detail"][0]["type"] == "model_attributes_type"
 
@@ -388,7 +462,13 @@ def test_lax_values_are_coerced_like_pydantic(client: httpx.Client) -> None:
     """Pydantic's lax mode is followed: "true" is a bool, 5.0 an int, "0.5" a float, null
     an omitted optional option."""
     conv = new_conversation(client)
-    body = {"content": "x", "stream": "false", "max_tokens": 5.0, "temperature": "0.5", "model": None}
+    body = {
+        "content": "x",
+        "stream": "false",
+        "max_tokens": 5.0,
+        "temperature": "0.5",
+        "model": None,
+    }
     response = client.post(f"/conversations/{conv}/messages", json=body)
     assert response.status_code == 200 and response.json()["role"] == "assistant"
 
@@ -420,7 +500,13 @@ def test_stream_with_reasoning_and_mcps(client: httpx.Client) -> None:
     tool_end pair sharing a tool_call_id, before the tokens."""
     conv = new_conversation(client, "mcp_a", "mcp_b")
     events = events_of(stream(client, conv, "weather?", reasoning_effort="high"))
-    assert [e["event"] for e in events[:5]] == ["reasoning", "tool_start", "tool_end", "tool_start", "tool_end"]
+    assert [e["event"] for e in events[:5]] == [
+        "reasoning",
+        "tool_start",
+        "tool_end",
+        "tool_start",
+        "tool_end",
+    ]
     assert events[0]["data"]["content"]
     for start, end, mcp in ((events[1], events[2], "mcp_a"), (events[3], events[4], "mcp_b")):
         assert start["data"]["tool"] == end["data"]["tool"] == f"{mcp}.lookup"
@@ -441,9 +527,15 @@ def test_scripted_error_run(client: httpx.Client, server: LocalPhosonServer) -> 
     assert events[-1]["data"] == {"type": "error", "message": "model overloaded"}
     assert "run_done" not in [e["event"] for e in events]
     server.script_next_run(conv, error="provider down")
-    sent = client.post(f"/conversations/{conv}/messages", json={"content": "hi"})
-    assert (sent.status_code, sent.json()) == (502, {"detail": "provider down"})
-    assert [m["role"] for m in client.get(f"/conversations/{conv}/messages").json()] == ["user", "user"]
+    key = {"Idempotency-Key": "failed-send"}
+    for _ in range(2):  # a retry with the same key gets the same failure, not a new run
+        sent = client.post(f"/conversations/{conv}/messages", json={"content": "hi"}, headers=key)
+        assert (sent.status_code, sent.json()) == (502, {"detail": "provider down"})
+    assert server.stats.runs_created == 2
+    assert [m["role"] for m in client.get(f"/conversations/{conv}/messages").json()] == [
+        "user",
+        "user",
+    ]
     with pytest.raises(KeyError):
         server.script_next_run("conv_nope", error="x")
 
@@ -452,7 +544,11 @@ def test_scripted_events_and_raw_bytes(client: httpx.Client, server: LocalPhoson
     """Scripted events are sent exactly (unknown types included); raw= is the exact body;
     send returns a scripted run_done's content."""
     conv = new_conversation(client)
-    script = [("usage", {"tokens": 3}), ("token", {"content": "a"}), ("run_done", {"content": "a", "run_id": "r"})]
+    script: list[tuple[str, dict[str, Any]]] = [
+        ("usage", {"tokens": 3}),
+        ("token", {"content": "a"}),
+        ("run_done", {"content": "a", "run_id": "r"}),
+    ]
     server.script_next_run(conv, script)
     events = events_of(stream(client, conv))
     assert [(e["event"], e["data"]) for e in events] == [
@@ -463,50 +559,64 @@ def test_scripted_events_and_raw_bytes(client: httpx.Client, server: LocalPhoson
     raw = b'data: {"type": "token", "content": "x"}\r\n\r\n: hi\r\n'
     server.script_next_run(conv, raw=raw)
     assert stream_raw(client, conv).content == raw
-    server.script_next_run(conv, [("token", {"content": "z"}), ("run_done", {"content": "z", "run_id": "r"})])
-    assert client.post(f"/conversations/{conv}/messages", json={"content": "q"}).json()["content"] == "z"
+    server.script_next_run(
+        conv, [("token", {"content": "z"}), ("run_done", {"content": "z", "run_id": "r"})]
+    )
+    assert (
+        client.post(f"/conversations/{conv}/messages", json={"content": "q"}).json()["content"]
+        == "z"
+    )
     with pytest.raises(ValueError, match="raw"):
         server.script_next_run(conv, [("token", {})], raw=b"x")
 
 
-def test_events_arrive_one_by_one_with_event_delay(client: httpx.Client, server: LocalPhosonServer) -> None:
+def test_events_arrive_one_by_one_with_event_delay(
+    client: httpx.Client, server: LocalPhosonServer
+) -> None:
     """With a delay between events, each event is flushed on its own: the client sees them
     arrive spaced by the delay, not all at the end."""
     conv = new_conversation(client)
     delay = 0.12
     server.script_next_run(
-        conv, [("token", {"content": f"w{i}"}) for i in range(4)] + [("run_done", {"content": "", "run_id": "r"})], delay=delay
+        conv,
+        [("token", {"content": f"w{i}"}) for i in range(4)]
+        + [("run_done", {"content": "", "run_id": "r"})],
+        delay=delay,
     )
     arrivals: list[float] = []
     start = time.monotonic()
-    with client.stream("POST", f"/conversations/{conv}/messages", json={"content": "x", "stream": True}) as response:
+    with open_stream(client, conv) as response:
         for line in response.iter_lines():
             if line.startswith("event:"):
                 arrivals.append(time.monotonic() - start)
     assert len(arrivals) == 5
     assert arrivals[0] < delay
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert all(gap > delay * 0.6 for gap in gaps), arrivals
 
 
-def test_server_wide_event_delay_and_ping_interval(client: httpx.Client, server: LocalPhosonServer) -> None:
+def test_server_wide_event_delay_and_ping_interval(
+    client: httpx.Client, server: LocalPhosonServer
+) -> None:
     """event_delay spaces every stream's events; ping_interval sends `: ping` while waiting."""
     conv = new_conversation(client)
-    server.event_delay = 0.15
-    server.ping_interval = 0.04
+    server.event_delay = 0.06
+    server.ping_interval = 0.02
     start = time.monotonic()
     frames = stream(client, conv, "one")
     elapsed = time.monotonic() - start
     events = events_of(frames)
-    assert elapsed >= 0.15 * (len(events) - 1) * 0.9
+    assert elapsed >= 0.06 * (len(events) - 1) * 0.9
     pings = [f for f in frames if f == ("comment", "ping")]
-    assert len(pings) >= 2 * (len(events) - 1)
+    assert len(pings) >= 1 + (len(events) - 1)  # the opening ping, then at least one per wait
 
 
 # -- idempotency and resuming ---------------------------------------------------------------
 
 
-def test_repeated_idempotency_key_replays_the_first_response(client: httpx.Client, server: LocalPhosonServer) -> None:
+def test_repeated_idempotency_key_replays_the_first_response(
+    client: httpx.Client, server: LocalPhosonServer
+) -> None:
     """A POST repeated with its Idempotency-Key returns the first response without creating
     anything; the key is scoped to method and path."""
     key = {"Idempotency-Key": "key-1"}
@@ -523,7 +633,12 @@ def test_repeated_idempotency_key_replays_the_first_response(client: httpx.Clien
     assert client.delete(path, headers={"Idempotency-Key": "other"}).status_code == 404
     invalid = client.post("/agents", json={}, headers={"Idempotency-Key": "bad"})
     assert invalid.status_code == 422
-    assert client.post("/agents", json={"name": "n", "description": "d"}, headers={"Idempotency-Key": "bad"}).status_code == 201
+    assert (
+        client.post(
+            "/agents", json={"name": "n", "description": "d"}, headers={"Idempotency-Key": "bad"}
+        ).status_code
+        == 201
+    )
 
 
 def test_retried_send_creates_one_run(client: httpx.Client, server: LocalPhosonServer) -> None:
@@ -537,20 +652,29 @@ def test_retried_send_creates_one_run(client: httpx.Client, server: LocalPhosonS
     assert len(client.get(f"/conversations/{conv}/messages").json()) == 2
 
 
-def test_stream_resumes_after_last_event_id(client: httpx.Client, server: LocalPhosonServer) -> None:
+def test_stream_resumes_after_last_event_id(
+    client: httpx.Client, server: LocalPhosonServer
+) -> None:
     """The same key with Last-Event-ID <run>:<n> re-sends the same run's events after n (same
     ids); without Last-Event-ID the whole run is replayed; no new run starts."""
     conv = new_conversation(client)
     key = {"Idempotency-Key": "stream-1"}
     whole = events_of(stream(client, conv, "a b c d", headers=key))
     run_id = whole[-1]["data"]["run_id"]
-    rest = events_of(stream(client, conv, "a b c d", headers={**key, "Last-Event-ID": f"{run_id}:3"}))
+    rest = events_of(
+        stream(client, conv, "a b c d", headers={**key, "Last-Event-ID": f"{run_id}:3"})
+    )
     assert rest == whole[3:]
     assert events_of(stream(client, conv, "a b c d", headers=key)) == whole
+    other_run = {**key, "Last-Event-ID": "run_other:2"}
+    assert events_of(stream(client, conv, "a b c d", headers=other_run)) == whole
     at_end = stream(client, conv, "a b c d", headers={**key, "Last-Event-ID": whole[-1]["id"]})
     assert events_of(at_end) == []
     # The run is named by Last-Event-ID itself, even without the key.
-    assert events_of(stream(client, conv, "a b c d", headers={"Last-Event-ID": f"{run_id}:5"})) == whole[5:]
+    assert (
+        events_of(stream(client, conv, "a b c d", headers={"Last-Event-ID": f"{run_id}:5"}))
+        == whole[5:]
+    )
     assert server.stats.runs_created == 1
     assert len(client.get(f"/conversations/{conv}/messages").json()) == 2
 
@@ -573,7 +697,11 @@ def test_fail_next(client: httpx.Client, server: LocalPhosonServer) -> None:
     assert (limited.headers["retry-after"], limited.headers["retry-after-ms"]) == ("2", "1500")
     server.fail_next(1, 500, body=b"oops", content_type="text/plain")
     plain = client.get("/agents")
-    assert (plain.status_code, plain.content, plain.headers["content-type"]) == (500, b"oops", "text/plain")
+    assert (plain.status_code, plain.content, plain.headers["content-type"]) == (
+        500,
+        b"oops",
+        "text/plain",
+    )
     server.fail_next(1, 502, path="/conversations")
     assert client.get("/agents").status_code == 200
     assert client.get("/conversations").status_code == 502
@@ -596,18 +724,19 @@ def test_cut_stream_after(client: httpx.Client, server: LocalPhosonServer) -> No
     server.cut_stream_after(3, times=2)
     for _ in range(2):
         received: list[str] = []
-        with pytest.raises(httpx.RemoteProtocolError):
-            with client.stream("POST", f"/conversations/{conv}/messages", json={"content": "a b c d e", "stream": True}) as response:
-                received.extend(line for line in response.iter_lines() if line.startswith("id:"))
+        with (
+            pytest.raises(httpx.RemoteProtocolError),
+            open_stream(client, conv, "a b c") as response,
+        ):
+            received.extend(line for line in response.iter_lines() if line.startswith("id:"))
         assert len(received) == 3
     last_id = received[-1].removeprefix("id: ")
     rest = events_of(stream(client, conv, headers={"Last-Event-ID": last_id}))
     assert rest[0]["id"].endswith(":4") and rest[-1]["event"] == "run_done"
     server.cut_stream_after(0)
-    with pytest.raises(httpx.RemoteProtocolError):
-        with client.stream("POST", f"/conversations/{conv}/messages", json={"content": "x", "stream": True}) as response:
-            assert response.status_code == 200
-            response.read()
+    with pytest.raises(httpx.RemoteProtocolError), open_stream(client, conv) as response:
+        assert response.status_code == 200
+        response.read()
     assert server.stats.disconnects == 0
 
 
@@ -633,7 +762,11 @@ def test_delay_headers(client: httpx.Client, server: LocalPhosonServer) -> None:
     ],
 )
 def test_malformed_bodies(
-    client: httpx.Client, server: LocalPhosonServer, kind: str, status: int, content_type: str | None
+    client: httpx.Client,
+    server: LocalPhosonServer,
+    kind: str,
+    status: int,
+    content_type: str | None,
 ) -> None:
     """malformed_next returns the promised broken body once, then the server is normal."""
     new_agent(client)
@@ -677,10 +810,9 @@ def test_faults_are_taken_in_arming_order(client: httpx.Client, server: LocalPho
     conv = new_conversation(client)
     server.cut_stream_after(1)
     server.drop_next(1)
-    with pytest.raises(httpx.RemoteProtocolError):
-        with client.stream("POST", f"/conversations/{conv}/messages", json={"content": "x", "stream": True}) as response:
-            assert response.status_code == 200
-            response.read()
+    with pytest.raises(httpx.RemoteProtocolError), open_stream(client, conv) as response:
+        assert response.status_code == 200
+        response.read()
     with pytest.raises(httpx.RemoteProtocolError):
         client.get("/agents")
     assert client.get("/agents").status_code == 200
@@ -690,8 +822,12 @@ def test_client_disconnect_is_detected(client: httpx.Client, server: LocalPhoson
     """A client leaving a delayed stream early is noticed while the server waits: disconnects
     goes up by one and active_streams returns to 0."""
     conv = new_conversation(client)
-    server.script_next_run(conv, [("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})], delay=0.2)
-    with client.stream("POST", f"/conversations/{conv}/messages", json={"content": "x", "stream": True}) as response:
+    server.script_next_run(
+        conv,
+        [("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
+        delay=0.2,
+    )
+    with open_stream(client, conv) as response:
         for line in response.iter_lines():
             if line.startswith("event:"):
                 assert server.stats.active_streams == 1
@@ -703,6 +839,7 @@ def test_client_disconnect_is_detected(client: httpx.Client, server: LocalPhoson
 
 def test_connections_are_reused_after_streams(server: LocalPhosonServer) -> None:
     """Streams end with a terminating chunk, so one keep-alive connection serves everything."""
+    assert wait_until(lambda: server.stats.open_connections == 0)  # earlier tests' are gone
     limits = httpx.Limits(max_connections=1)
     with httpx.Client(base_url=server.url, headers=AUTH, limits=limits) as one:
         conv = new_conversation(one)
@@ -721,7 +858,10 @@ def test_requests_are_recorded(client: httpx.Client, server: LocalPhosonServer) 
     client.post("/agents", json={"name": "n", "description": "d"})
     first, second = server.stats.requests
     assert (first.method, first.path) == ("GET", "/conversations?agent_id=a+b")
-    assert first.headers["x-phoson-retry-count"] == "0" and first.headers["authorization"] == AUTH["Authorization"]
+    assert (
+        first.headers["x-phoson-retry-count"] == "0"
+        and first.headers["authorization"] == AUTH["Authorization"]
+    )
     method, path, headers = second
     assert (method, path, headers["content-type"]) == ("POST", "/agents", "application/json")
     assert json.loads(server.stats.request_bodies[1]) == {"name": "n", "description": "d"}
@@ -735,7 +875,9 @@ def test_reset_forgets_everything(client: httpx.Client, server: LocalPhosonServe
     server.reset()
     assert server.stats.requests == [] and server.stats.runs_created == 0
     assert client.get("/agents").json() == []
-    replay = client.post("/agents", json={"name": "a", "description": "b"}, headers={"Idempotency-Key": "k"})
+    replay = client.post(
+        "/agents", json={"name": "a", "description": "b"}, headers={"Idempotency-Key": "k"}
+    )
     assert replay.status_code == 201 and "idempotent-replayed" not in replay.headers
 
 
@@ -767,11 +909,25 @@ def test_bad_requests_get_json_errors_and_the_server_survives(
     assert client.get("/agents").status_code == 200
 
 
+def test_http_1_0_streams_end_by_closing(client: httpx.Client, server: LocalPhosonServer) -> None:
+    """An HTTP/1.0 client gets the stream unchunked, ended by closing the connection."""
+    conv = new_conversation(client)
+    body = b'{"content": "hi", "stream": true}'
+    request = (
+        f"POST /conversations/{conv}/messages HTTP/1.0\r\nAuthorization: {AUTH['Authorization']}"
+        f"\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    head, _, text = raw_exchange(server, request).partition(b"\r\n\r\n")
+    assert b"transfer-encoding" not in head and b"connection: close" in head
+    assert events_of(parse_sse(text.decode()))[-1]["data"]["content"] == reply_text("hi")
+
+
 def test_chunked_request_bodies_are_read(client: httpx.Client, server: LocalPhosonServer) -> None:
     """A request body sent with chunked Transfer-Encoding is reassembled."""
     body = b'{"name": "n", "description": "d"}'
     request = (
-        b"POST /agents HTTP/1.1\r\nHost: x\r\nAuthorization: " + AUTH["Authorization"].encode()
+        b"POST /agents HTTP/1.1\r\nHost: x\r\nAuthorization: "
+        + AUTH["Authorization"].encode()
         + b"\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         + b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (10, body[:10], len(body) - 10, body[10:])
     )
@@ -790,7 +946,9 @@ def test_stop_is_prompt_and_idempotent() -> None:
         with httpx.Client(base_url=url, headers={"Authorization": "Bearer pk_test"}) as http:
             conv = new_conversation(http)
             try:
-                with http.stream("POST", f"/conversations/{conv}/messages", json={"content": "x", "stream": True}) as response:
+                with http.stream(
+                    "POST", f"/conversations/{conv}/messages", json={"content": "x", "stream": True}
+                ) as response:
                     for line in response.iter_lines():
                         if line.startswith("event:"):
                             first_event.set()
@@ -823,7 +981,9 @@ def test_python_m_phoson_testing_prints_its_url() -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        match = re.fullmatch(r"Phoson local server on (http://127\.0\.0\.1:\d+) \(api key pk_cli\)\n", line)
+        match = re.fullmatch(
+            r"Phoson local server on (http://127\.0\.0\.1:\d+) \(api key pk_cli\)\n", line
+        )
         assert match, line
         assert "export PHOSON_BASE_URL=" in process.stdout.readline()
         response = httpx.get(f"{match.group(1)}/agents", headers={"Authorization": "Bearer pk_cli"})
@@ -835,12 +995,15 @@ def test_python_m_phoson_testing_prints_its_url() -> None:
 
 
 def test_two_hundred_concurrent_streams_all_complete() -> None:
-    """200 streams open at once (all 200 active together) each get their own full reply."""
+    """200 streams open at once (all 200 active together, as event_delay keeps each open for
+    ~2.5 s) each get their own full reply."""
     count = 200
 
     async def main(server: LocalPhosonServer) -> list[tuple[str, str]]:
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        async with httpx.AsyncClient(base_url=server.url, headers=AUTH, limits=limits, timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=server.url, headers=AUTH, limits=limits, timeout=30
+        ) as http:
             agent = (await http.post("/agents", json={"name": "a", "description": "b"})).json()
             convs = [
                 (await http.post("/conversations", json={"agent_id": agent["id"]})).json()["id"]
@@ -852,7 +1015,7 @@ def test_two_hundred_concurrent_streams_all_complete() -> None:
 
             async def one(index: int) -> tuple[str, str]:
                 nonlocal started
-                body = {"content": f"message number {index}", "stream": True}
+                body = {"content": f"n{index}", "stream": True}
                 url = f"/conversations/{convs[index % len(convs)]}/messages"
                 async with http.stream("POST", url, json=body) as response:
                     lines = response.aiter_lines()
@@ -877,9 +1040,9 @@ def test_two_hundred_concurrent_streams_all_complete() -> None:
             release.set()
             return await asyncio.gather(*tasks)
 
-    with LocalPhosonServer(KEY, event_delay=0.02) as server:
+    with LocalPhosonServer(KEY, event_delay=0.2) as server:
         results = asyncio.run(main(server))
-        assert [final for _, final in results] == [reply_text(f"message number {i}") for i in range(count)]
+        assert [final for _, final in results] == [reply_text(f"n{i}") for i in range(count)]
         assert all(streamed == final for streamed, final in results)
         assert server.stats.runs_created == count
         assert wait_until(lambda: server.stats.streams_completed == count)

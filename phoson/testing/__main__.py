@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    # Stop cleanly on Ctrl-C and on `kill`, even when started with SIGINT ignored (`cmd &`).
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"Phoson local server on {server.url} (api key {server.api_key})")
     print(f"  export PHOSON_BASE_URL={server.url} PHOSON_API_KEY={server.api_key}")

@@ -212,16 +212,15 @@ def route(path: str) -> tuple[dict[str, str], list[str]] | None:
 
 
 def is_stream_request(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
-    """Whether this request asks for an event stream (`"stream": true` or Accept)."""
+    """Whether this request will be answered with an event stream: a valid message body with
+    `"stream": true` (decided exactly as the endpoint decides)."""
     if method != "POST" or not path.endswith("/messages"):
         return False
-    if "text/event-stream" in headers.get("accept", ""):
-        return True
     try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
+        values = v.validate(v.decode_body(body, headers.get("content-type")), v.MESSAGE_CREATE)
+    except v.RequestError:
         return False
-    return isinstance(parsed, dict) and parsed.get("stream") is True
+    return bool(values["stream"])
 
 
 class App:
@@ -229,6 +228,7 @@ class App:
 
     def __init__(self, api_key: str, event_delay: float, ping_interval: float | None) -> None:
         self.lock = threading.Lock()
+        self.connections_changed = threading.Condition(self.lock)
         self.stopping = threading.Event()
         self.api_key = api_key
         self.event_delay = event_delay

@@ -10,6 +10,7 @@ import select
 import socket
 import sys
 import time
+import traceback
 import uuid
 from email.utils import formatdate
 from http import HTTPStatus
@@ -51,13 +52,16 @@ class HTTPServer(ThreadingHTTPServer):
         if self.verbose:
             super().handle_error(request, client_address)
 
-    def close_connections(self) -> None:
-        """Shut every open connection down, waking threads blocked on them."""
+    def close_connections(self, timeout: float) -> None:
+        """Shut every open connection down, waking the threads blocked on them, and wait (up
+        to `timeout`) for those threads to finish."""
         with self.app.lock:
             connections = list(self.connections)
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+        with self.app.connections_changed:
+            self.app.connections_changed.wait_for(lambda: not self.connections, timeout)
 
 
 class _Refused(Exception):
@@ -117,6 +121,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle(self) -> None:
         with self.app.lock:
+            if self.app.stopping.is_set():
+                return
             self.app.open_connections += 1
             self.http.connections.add(self.connection)
         try:
@@ -127,6 +133,7 @@ class Handler(BaseHTTPRequestHandler):
             with self.app.lock:
                 self.app.open_connections -= 1
                 self.http.connections.discard(self.connection)
+                self.app.connections_changed.notify_all()
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.http.verbose:
@@ -186,7 +193,7 @@ class Handler(BaseHTTPRequestHandler):
             result = app.handle(method, target, headers, body)
         except Exception:  # a bug here must not kill the server: answer 500 and carry on
             if self.http.verbose:
-                raise
+                traceback.print_exc()
             result = Response(500, dumps({"detail": "Internal Server Error"}))
         if isinstance(result, StreamPlan):
             self._stream(result, path)
@@ -274,6 +281,8 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
     def _emit(self, data: bytes) -> None:
+        if not data:
+            return  # an empty chunk would end the body
         if self._chunked:
             data = b"%x\r\n%s\r\n" % (len(data), data)
         self.wfile.write(data)

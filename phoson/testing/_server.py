@@ -155,8 +155,8 @@ class LocalPhosonServer:
             self._app.stopping.set()
             httpd.shutdown()
             httpd.server_close()
-            httpd.close_connections()
-            thread.join(timeout=5)
+            httpd.close_connections(timeout=2)
+            thread.join(timeout=2)
 
     def __enter__(self) -> LocalPhosonServer:
         return self.start()
