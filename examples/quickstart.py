@@ -10,11 +10,9 @@ it starts phoson.testing.LocalPhosonServer on this machine and runs the same cod
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-from contextlib import ExitStack
 
 from phoson import AsyncPhosonClient
+from phoson.testing import configured_or_local
 
 
 async def main(api_key: str, base_url: str | None) -> None:
@@ -38,13 +36,6 @@ async def main(api_key: str, base_url: str | None) -> None:
 
 
 if __name__ == "__main__":
-    with ExitStack() as stack:
-        key = os.environ.get("PHOSON_API_KEY")
-        url = os.environ.get("PHOSON_BASE_URL")
-        if not key:
-            from phoson.testing import LocalPhosonServer
-
-            server = stack.enter_context(LocalPhosonServer())
-            key, url = server.api_key, server.url
-            print(f"PHOSON_API_KEY is not set: using a local server at {url}", file=sys.stderr)
-        asyncio.run(main(key, url))
+    # The API named by PHOSON_API_KEY / PHOSON_BASE_URL, or else a local server.
+    with configured_or_local() as (api_key, base_url):
+        asyncio.run(main(api_key, base_url))

@@ -8,11 +8,8 @@ it starts phoson.testing.LocalPhosonServer on this machine and runs the same cod
 
 from __future__ import annotations
 
-import os
-import sys
-from contextlib import ExitStack
-
 from phoson import PhosonClient
+from phoson.testing import configured_or_local
 
 
 def main(api_key: str, base_url: str | None) -> None:
@@ -36,13 +33,6 @@ def main(api_key: str, base_url: str | None) -> None:
 
 
 if __name__ == "__main__":
-    with ExitStack() as stack:
-        key = os.environ.get("PHOSON_API_KEY")
-        url = os.environ.get("PHOSON_BASE_URL")
-        if not key:
-            from phoson.testing import LocalPhosonServer
-
-            server = stack.enter_context(LocalPhosonServer())
-            key, url = server.api_key, server.url
-            print(f"PHOSON_API_KEY is not set: using a local server at {url}", file=sys.stderr)
-        main(key, url)
+    # The API named by PHOSON_API_KEY / PHOSON_BASE_URL, or else a local server.
+    with configured_or_local() as (api_key, base_url):
+        main(api_key, base_url)

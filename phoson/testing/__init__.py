@@ -10,6 +10,14 @@ scripting and fault injection.
 """
 
 from ._app import RecordedRequest, ServerStats, reply_text, split_tokens
+from ._fallback import configured_or_local
 from ._server import LocalPhosonServer
 
-__all__ = ["LocalPhosonServer", "RecordedRequest", "ServerStats", "reply_text", "split_tokens"]
+__all__ = [
+    "LocalPhosonServer",
+    "RecordedRequest",
+    "ServerStats",
+    "configured_or_local",
+    "reply_text",
+    "split_tokens",
+]
