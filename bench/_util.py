@@ -95,20 +95,29 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float:
     """Median of the per-round ratios: rounds ran back to back, so each pair saw the same
-    machine load, which makes this steadier than a ratio of medians on a noisy machine."""
-    return statistics.median(a / b for a, b in zip(numerators, denominators, strict=True))
+    machine load, which makes this steadier than a ratio of medians on a noisy machine.
+    When one side ran fewer rounds, its rounds are paired with the first ones of the other."""
+    return statistics.median(a / b for a, b in zip(numerators, denominators, strict=False))
 
 
 def interleave(
-    measures: dict[str, Callable[[], float]], rounds: int, *, collect: bool = True
+    measures: dict[str, Callable[[], float]],
+    rounds: int,
+    *,
+    collect: bool = True,
+    limits: dict[str, int] | None = None,
 ) -> dict[str, list[float]]:
     """Run every measure once per round, rotating which goes first, and return each one's
-    values. Each measure returns its own figure (seconds per operation, events/s, ...)."""
+    values. Each measure returns its own figure (seconds per operation, events/s, ...).
+    `limits` runs a slow measure in the first few rounds only."""
     names = list(measures)
+    limits = limits or {}
     results: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
         shift = index % len(names)
         for name in names[shift:] + names[:shift]:
+            if index >= limits.get(name, rounds):
+                continue
             if collect:
                 gc.collect()
             results[name].append(measures[name]())
