@@ -1,0 +1,46 @@
+"""The `phoson` namespace: every public name resolves, and `import phoson` stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import phoson
+
+
+def test_every_name_in_all_resolves_and_is_listed_once() -> None:
+    """Each name in __all__ imports (lazily) to a real object, and __all__ has no duplicates."""
+    assert len(phoson.__all__) == len(set(phoson.__all__))
+    for name in phoson.__all__:
+        assert getattr(phoson, name) is not None, name
+    assert set(dir(phoson)) >= set(phoson.__all__)
+
+
+def test_lazy_table_matches_all() -> None:
+    """The lazy-import table and __all__ name exactly the same things."""
+    lazy = set(phoson._LAZY) | {"__version__", "testing"}
+    assert lazy == set(phoson.__all__)
+
+
+def test_import_loads_neither_client_nor_pydantic_until_asked() -> None:
+    """`import phoson` loads no client, pydantic model or local server; touching a name does."""
+    code = (
+        "import sys, phoson\n"
+        "print(sorted(m for m in ('phoson._async', 'phoson._sync', 'pydantic.main',"
+        " 'phoson.testing') if m in sys.modules))\n"
+        "phoson.PhosonClient\n"
+        "print('phoson._sync' in sys.modules, 'phoson._async' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "True False"]
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    """A misspelt name fails like any module attribute."""
+    try:
+        phoson.PhosonClinet  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as error:
+        assert "PhosonClinet" in str(error)
+    else:
+        raise AssertionError("no AttributeError")
