@@ -20,6 +20,7 @@ __all__ = [
     "interleave",
     "machine_info",
     "median",
+    "paired_note",
     "paired_ratio",
     "percentile",
     "row",
@@ -98,6 +99,12 @@ def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
     machine load, which makes this steadier than a ratio of medians on a noisy machine.
     When one side ran fewer rounds, its rounds are paired with the first ones of the other."""
     return statistics.median(a / b for a, b in zip(numerators, denominators, strict=False))
+
+
+def paired_note(numerators: Sequence[float], denominators: Sequence[float]) -> str:
+    """The paired-round ratio, for the notes: when it is far from the ratio of the medians,
+    the load changed during the run and the figures deserve less trust."""
+    return f"paired-round ratio {paired_ratio(numerators, denominators):.2f}"
 
 
 def interleave(
