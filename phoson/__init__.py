@@ -140,18 +140,21 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
 _LAZY: dict[str, str] = {name: module for module, names in _SUBMODULES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    import importlib
+# Hidden from type checkers, so that a misspelt name is an error for them rather than `Any`.
+if not TYPE_CHECKING:
 
-    if name == "testing":
-        # `phoson.testing` (the local server): importing it binds the attribute.
-        return importlib.import_module(".testing", __name__)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'phoson' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+    def __getattr__(name: str) -> Any:
+        import importlib
+
+        if name == "testing":
+            # `phoson.testing` (the local server): importing it binds the attribute.
+            return importlib.import_module(".testing", __name__)
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'phoson' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
 
 
 def __dir__() -> list[str]:

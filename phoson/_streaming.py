@@ -46,7 +46,9 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
     cls = EVENT_TYPES.get(sse.event)
     if cls is not None:
         try:
-            return cls.model_validate_json(sse.data)  # type: ignore[return-value]
+            # The hot path: the model's validator directly, as `model_validate_json` would call
+            # it, without that wrapper's cost (~25% of the events/s, measured in bench/).
+            return cls.__pydantic_validator__.validate_json(sse.data)  # type: ignore[no-any-return]
         except pydantic.ValidationError as error:
             raise _malformed(sse.event, sse.data, error) from None
     if sse.event != "message":

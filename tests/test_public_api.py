@@ -39,7 +39,7 @@ def test_import_loads_neither_client_nor_pydantic_until_asked() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     """A misspelt name fails like any module attribute."""
     try:
-        phoson.PhosonClinet  # noqa: B018
+        phoson.PhosonClinet  # type: ignore[attr-defined]  # noqa: B018
     except AttributeError as error:
         assert "PhosonClinet" in str(error)
     else:
