@@ -82,11 +82,12 @@ class AsyncRequester:
             if retries_done:
                 request.headers["X-Phoson-Retry-Count"] = str(retries_done)
             started = time.monotonic()
-            # 1. Send, and for a plain call read the whole body, catching transport failures.
+            # 1. Send (httpx reads the whole body of a plain call), catching transport failures.
             retry_headers: httpx.Headers | None = None
             try:
-                response = await self.http.send(request, stream=True, follow_redirects=False)
-                if not stream or not response.is_success:
+                response = await self.http.send(request, stream=stream, follow_redirects=False)
+                if stream and not response.is_success:
+                    # An error answer to a stream request: read its (short) body for the detail.
                     try:
                         await response.aread()
                     finally:
