@@ -110,9 +110,9 @@ class StreamState:
 
     def reconnected(self) -> None:
         """A new connection starts: bytes of a half-received event are dropped, ids are kept."""
-        self.decoder = SSEDecoder(self.decoder.last_event_id, max_event_size=self.max_event_size)
-        if self.retry_ms is not None:
-            self.decoder.retry = self.retry_ms
+        old = self.decoder
+        self.decoder = SSEDecoder(old.last_event_id, max_event_size=self.max_event_size)
+        self.decoder.retry = old.retry
 
     @property
     def retry_ms(self) -> int | None:

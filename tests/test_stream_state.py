@@ -1,0 +1,65 @@
+"""phoson._streaming: turning server-sent events into typed events and tracking progress."""
+
+from __future__ import annotations
+
+import pytest
+
+from phoson import MalformedEventError, RunDoneEvent, TokenEvent
+from phoson._sse import ServerSentEvent
+from phoson._streaming import StreamState, parse_event
+
+
+def test_event_name_picks_the_class() -> None:
+    """`event: token` validates the data as a TokenEvent; unknown names give None."""
+    assert parse_event(ServerSentEvent("token", '{"content": "hi"}')) == TokenEvent(content="hi")
+    assert parse_event(ServerSentEvent("usage", '{"tokens": 1}')) is None
+
+
+def test_json_type_decides_when_event_line_is_absent() -> None:
+    """A plain `message` event is typed by its JSON "type"; an unknown type gives None."""
+    done = parse_event(
+        ServerSentEvent("message", '{"type": "run_done", "content": "", "run_id": "r"}')
+    )
+    assert done == RunDoneEvent(content="", run_id="r")
+    assert parse_event(ServerSentEvent("message", '{"type": "later"}')) is None
+    with pytest.raises(MalformedEventError, match="data is not a JSON object"):
+        parse_event(ServerSentEvent("message", "[1]"))
+
+
+def test_state_counts_events_and_notices_the_end() -> None:
+    """feed() counts events and marks the stream finished at run_done or error."""
+    state = StreamState(max_event_size=1024)
+    assert state.feed(b'event: token\ndata: {"content": "a"}\nid: r:1\n\n')[0].id == "r:1"
+    assert (state.events_received, state.finished, state.last_event_id) == (1, False, "r:1")
+    state.feed(b'event: error\ndata: {"message": "x"}\n\n')
+    assert state.finished and not state.can_resume()
+
+
+def test_resume_rules() -> None:
+    """A stream can resume with an id, or from scratch before any event; not without ids."""
+    assert StreamState(1024).can_resume()  # nothing arrived yet: ask again, same key
+    no_ids = StreamState(1024)
+    no_ids.feed(b'event: token\ndata: {"content": "a"}\n\n')
+    assert not no_ids.can_resume()
+    with_ids = StreamState(1024)
+    with_ids.feed(b'retry: 1500\nevent: token\ndata: {"content": "a"}\nid: r:1\n\nevent: tok')
+    assert with_ids.can_resume()
+
+
+def test_reconnect_keeps_id_and_retry_and_drops_the_partial_event() -> None:
+    """After a reconnect the last id and the server's retry survive; half an event does not."""
+    state = StreamState(1024)
+    state.feed(b'retry: 1500\n\nevent: token\ndata: {"content": "a"}\nid: r:1\n\nevent: token\nda')
+    state.reconnected()
+    assert (state.last_event_id, state.retry_ms) == ("r:1", 1500)
+    assert state.reconnect_delay(0) == 1.5
+    assert [e.data for e in state.feed(b'ta: {"content": "b"}\n\n')] == []
+    assert state.events_received == 1
+
+
+def test_reconnect_delay_is_capped_and_falls_back_to_backoff() -> None:
+    """A huge retry: is capped at 60 s; without one the usual backoff applies."""
+    state = StreamState(1024)
+    state.feed(b"retry: 99999999\n\n")
+    assert state.reconnect_delay(0) == 60.0
+    assert 0.375 <= StreamState(1024).reconnect_delay(0) <= 0.5
