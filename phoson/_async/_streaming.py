@@ -131,6 +131,8 @@ class AsyncMessageStream:
             # A 2xx that is not an event stream (a proxy's page, a JSON body): say so.
             try:
                 body = await response.aread()
+            except httpx.HTTPError:
+                body = b""  # the body is only quoted in the message; the status says enough
             finally:
                 await self.close()
             raise PhosonResponseValidationError(

@@ -133,6 +133,8 @@ class MessageStream:
             # A 2xx that is not an event stream (a proxy's page, a JSON body): say so.
             try:
                 body = response.read()
+            except httpx.HTTPError:
+                body = b""  # the body is only quoted in the message; the status says enough
             finally:
                 self.close()
             raise PhosonResponseValidationError(
