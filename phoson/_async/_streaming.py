@@ -108,12 +108,16 @@ class AsyncMessageStream:
     async def _close_response(self) -> None:
         response, chunks = self._response, self._chunks
         self._response = self._chunks = None
-        if chunks is not None:
-            # Close the body iterator too, not only the response: an iterator left suspended
-            # is finalized later by the garbage collector, which some event loops warn about.
-            await chunks.aclose()
-        if response is not None:
-            await response.aclose()
+        try:
+            if chunks is not None:
+                # Close the body iterator too, not only the response: an iterator left
+                # suspended is finalized later by the garbage collector, which some event loops
+                # warn about.
+                await chunks.aclose()
+            if response is not None:
+                await response.aclose()
+        except httpx.HTTPError:
+            pass  # the connection broke while closing: it is gone either way
 
     async def _open(self) -> AsyncGenerator[bytes, None]:
         """Send the request (again, with `Last-Event-ID`, when resuming) and check the answer."""

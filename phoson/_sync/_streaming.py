@@ -110,12 +110,16 @@ class MessageStream:
     def _close_response(self) -> None:
         response, chunks = self._response, self._chunks
         self._response = self._chunks = None
-        if chunks is not None:
-            # Close the body iterator too, not only the response: an iterator left suspended
-            # is finalized later by the garbage collector, which some event loops warn about.
-            chunks.close()
-        if response is not None:
-            response.close()
+        try:
+            if chunks is not None:
+                # Close the body iterator too, not only the response: an iterator left
+                # suspended is finalized later by the garbage collector, which some event loops
+                # warn about.
+                chunks.close()
+            if response is not None:
+                response.close()
+        except httpx.HTTPError:
+            pass  # the connection broke while closing: it is gone either way
 
     def _open(self) -> Generator[bytes, None]:
         """Send the request (again, with `Last-Event-ID`, when resuming) and check the answer."""
