@@ -195,11 +195,9 @@ def messages_list(conversation_id: str) -> Call:
 
 def encode_body(call: Call, extra_body: Mapping[str, Any] | None) -> bytes | None:
     """The JSON bytes of a call's body with `extra_body` merged in, or None for no body."""
-    if call.body is None and not extra_body:
+    body = {**(call.body or {}), **extra_body} if extra_body else call.body
+    if body is None:
         return None
-    body = dict(call.body or {})
-    if extra_body:
-        body.update(extra_body)
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -107,17 +107,15 @@ class Requester:
                         retries_done,
                     )
             else:
+                if logger.isEnabledFor(logging.DEBUG):
+                    _log_response(response, started, retries_done)
                 # 2. A 2xx is the answer.
                 if response.is_success:
-                    if logger.isEnabledFor(logging.DEBUG):
-                        _log_response(response, started, retries_done)
                     return response
                 # 3. Anything else becomes the matching PhosonAPIError.
                 error, cause = api_error_from_response(response), None
                 retryable = response.status_code in RETRYABLE_STATUSES
                 retry_headers = response.headers
-                if logger.isEnabledFor(logging.DEBUG):
-                    _log_response(response, started, retries_done)
             # 4. Wait and retry if the policy allows it, else fail with the mapped error.
             delay = retry_delay(retries_done, max_retries, retry_headers) if retryable else None
             if delay is None:
