@@ -16,6 +16,7 @@ from phoson import (
     UnprocessableEntityError,
 )
 from phoson.testing import LocalPhosonServer
+from tests._async.live import new_conversation
 from tests.concurrency import AJob, acheckpoint, agather, apoll_until
 
 
@@ -99,14 +100,13 @@ async def test_scripted_error_run(
     live_client: AsyncPhosonClient, server: LocalPhosonServer
 ) -> None:
     """A run that ends with an `error` event is yielded as ErrorEvent and raised by until_done."""
-    agent = await live_client.agents.create("a", "b")
-    conv = await live_client.conversations.create(agent.id)
-    server.script_next_run(conv.id, error="model overloaded")
-    events = [e async for e in live_client.messages.stream(conv.id, "hi")]
+    conv = await new_conversation(live_client)
+    server.script_next_run(conv, error="model overloaded")
+    events = [e async for e in live_client.messages.stream(conv, "hi")]
     assert events[-1].type == "error" and events[-1].message == "model overloaded"
-    server.script_next_run(conv.id, error="model overloaded")
+    server.script_next_run(conv, error="model overloaded")
     with pytest.raises(RunFailedError, match="model overloaded"):
-        await live_client.messages.stream(conv.id, "hi").until_done()
+        await live_client.messages.stream(conv, "hi").until_done()
 
 
 async def test_events_reach_user_code_as_they_are_sent(
@@ -114,18 +114,17 @@ async def test_events_reach_user_code_as_they_are_sent(
 ) -> None:
     """With a pause between server events, each event arrives before the next is written:
     nothing in the SDK buffers the stream."""
-    agent = await live_client.agents.create("a", "b")
-    conv = await live_client.conversations.create(agent.id)
+    conv = await new_conversation(live_client)
     delay = 0.15
     server.script_next_run(
-        conv.id,
+        conv,
         [("token", {"content": f"w{i} "}) for i in range(4)]
         + [("run_done", {"content": "w0 w1 w2 w3 ", "run_id": "run_x"})],
         delay=delay,
     )
     arrivals: list[float] = []
     start = time.monotonic()
-    async for _ in live_client.messages.stream(conv.id, "hi"):
+    async for _ in live_client.messages.stream(conv, "hi"):
         arrivals.append(time.monotonic() - start)
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert len(arrivals) == 5
@@ -137,14 +136,13 @@ async def test_breaking_out_releases_the_connection(
     live_client: AsyncPhosonClient, server: LocalPhosonServer
 ) -> None:
     """Leaving a stream early closes the connection: the server sees the disconnect."""
-    agent = await live_client.agents.create("a", "b")
-    conv = await live_client.conversations.create(agent.id)
+    conv = await new_conversation(live_client)
     server.script_next_run(
-        conv.id,
+        conv,
         [("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
         delay=0.05,
     )
-    async with live_client.messages.stream(conv.id, "hi") as stream:
+    async with live_client.messages.stream(conv, "hi") as stream:
         async for _ in stream:
             break
     assert await apoll_until(lambda: server.stats.disconnects >= 1)

@@ -17,11 +17,7 @@ from phoson import (
     RateLimitError,
 )
 from phoson.testing import LocalPhosonServer
-
-
-async def new_conversation(client: AsyncPhosonClient) -> str:
-    agent = await client.agents.create("Reliable", "faults ahead")
-    return (await client.conversations.create(agent.id)).id
+from tests._async.live import new_conversation
 
 
 async def test_503_then_success(

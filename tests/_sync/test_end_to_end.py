@@ -18,6 +18,7 @@ from phoson import (
     UnprocessableEntityError,
 )
 from phoson.testing import LocalPhosonServer
+from tests._sync.live import new_conversation
 from tests.concurrency import Job, checkpoint, gather, poll_until
 
 
@@ -97,14 +98,13 @@ def test_server_errors_arrive_typed_with_detail(
 
 def test_scripted_error_run(live_client: PhosonClient, server: LocalPhosonServer) -> None:
     """A run that ends with an `error` event is yielded as ErrorEvent and raised by until_done."""
-    agent = live_client.agents.create("a", "b")
-    conv = live_client.conversations.create(agent.id)
-    server.script_next_run(conv.id, error="model overloaded")
-    events = [e for e in live_client.messages.stream(conv.id, "hi")]
+    conv = new_conversation(live_client)
+    server.script_next_run(conv, error="model overloaded")
+    events = [e for e in live_client.messages.stream(conv, "hi")]
     assert events[-1].type == "error" and events[-1].message == "model overloaded"
-    server.script_next_run(conv.id, error="model overloaded")
+    server.script_next_run(conv, error="model overloaded")
     with pytest.raises(RunFailedError, match="model overloaded"):
-        live_client.messages.stream(conv.id, "hi").until_done()
+        live_client.messages.stream(conv, "hi").until_done()
 
 
 def test_events_reach_user_code_as_they_are_sent(
@@ -112,18 +112,17 @@ def test_events_reach_user_code_as_they_are_sent(
 ) -> None:
     """With a pause between server events, each event arrives before the next is written:
     nothing in the SDK buffers the stream."""
-    agent = live_client.agents.create("a", "b")
-    conv = live_client.conversations.create(agent.id)
+    conv = new_conversation(live_client)
     delay = 0.15
     server.script_next_run(
-        conv.id,
+        conv,
         [("token", {"content": f"w{i} "}) for i in range(4)]
         + [("run_done", {"content": "w0 w1 w2 w3 ", "run_id": "run_x"})],
         delay=delay,
     )
     arrivals: list[float] = []
     start = time.monotonic()
-    for _ in live_client.messages.stream(conv.id, "hi"):
+    for _ in live_client.messages.stream(conv, "hi"):
         arrivals.append(time.monotonic() - start)
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert len(arrivals) == 5
@@ -135,14 +134,13 @@ def test_breaking_out_releases_the_connection(
     live_client: PhosonClient, server: LocalPhosonServer
 ) -> None:
     """Leaving a stream early closes the connection: the server sees the disconnect."""
-    agent = live_client.agents.create("a", "b")
-    conv = live_client.conversations.create(agent.id)
+    conv = new_conversation(live_client)
     server.script_next_run(
-        conv.id,
+        conv,
         [("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
         delay=0.05,
     )
-    with live_client.messages.stream(conv.id, "hi") as stream:
+    with live_client.messages.stream(conv, "hi") as stream:
         for _ in stream:
             break
     assert poll_until(lambda: server.stats.disconnects >= 1)

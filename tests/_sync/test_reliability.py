@@ -19,11 +19,7 @@ from phoson import (
     RateLimitError,
 )
 from phoson.testing import LocalPhosonServer
-
-
-def new_conversation(client: PhosonClient) -> str:
-    agent = client.agents.create("Reliable", "faults ahead")
-    return (client.conversations.create(agent.id)).id
+from tests._sync.live import new_conversation
 
 
 def test_503_then_success(
