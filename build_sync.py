@@ -44,6 +44,12 @@ REPLACEMENTS = {
     "AsyncMessages": "Messages",
     "AsyncResource": "Resource",
     "AsyncMessageStream": "MessageStream",
+    "AsyncPool": "Pool",
+    # The pool seams (phoson/_admission.py): an anyio FIFO gate for tasks, a threading one for
+    # threads; a pool belongs to the running event loop in one, to the process in the other.
+    "AsyncAdmissionGate": "AdmissionGate",
+    "apool_owner": "pool_owner",
+    "aclose_at_loop_end": "close_at_loop_end",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",
