@@ -161,6 +161,25 @@ def _detail(status: int, detail: Any, headers: tuple[tuple[str, str], ...] = ())
     return Response(status, dumps({"detail": detail}), headers=headers)
 
 
+def _same_body(first: bytes, again: bytes) -> bool:
+    """Whether two request bodies are the same request (equal JSON, else equal bytes)."""
+    if first == again:
+        return True
+    try:
+        return bool(json.loads(first or b"null") == json.loads(again or b"null"))
+    except ValueError:
+        return False
+
+
+def _idempotency_key_reused(key: str) -> Response:
+    """422 for a key reused with another body (the SDK raises IdempotencyKeyReusedError)."""
+    detail = (
+        f"Idempotency-Key {key!r} was already used with a different request body; "
+        "use a new key for a new request"
+    )
+    return Response(422, dumps({"detail": detail, "code": "idempotency_key_reused"}))
+
+
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -248,6 +267,8 @@ class App:
         self.runs: dict[str, Run] = {}
         self.scripts: dict[str, deque[Script]] = {}
         self.idempotent: dict[tuple[str, str, str], Response | Run] = {}
+        #: The body each idempotency key was first used with: one key means one request.
+        self.idempotent_bodies: dict[tuple[str, str, str], bytes] = {}
         self.faults.clear()
         self.runs_created = 0
         self.requests: list[RecordedRequest] = []
@@ -319,6 +340,8 @@ class App:
             key = headers.get("idempotency-key")
             record_key = (key, method, path) if key and method != "GET" else None
             if record_key is not None and record_key in self.idempotent:
+                if not _same_body(self.idempotent_bodies.get(record_key, b""), body):
+                    return _idempotency_key_reused(key or "")
                 return self._replay(self.idempotent[record_key], headers)
             try:
                 request = Request(ids, query, headers, body)
@@ -329,6 +352,7 @@ class App:
                 self.idempotent[record_key] = (
                     result.run if isinstance(result, StreamPlan) else result
                 )
+                self.idempotent_bodies[record_key] = body
             return result
 
     def _authenticate(self, headers: dict[str, str]) -> Response | None:
