@@ -50,6 +50,8 @@ REPLACEMENTS = {
     "AsyncAdmissionGate": "AdmissionGate",
     "apool_owner": "pool_owner",
     "aclose_at_loop_end": "close_at_loop_end",
+    # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
+    "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",

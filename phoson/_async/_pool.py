@@ -33,12 +33,9 @@ from .. import _admission
 from .._admission import AsyncAdmissionGate, GateClosed, GateTimeout
 from .._exceptions import PhosonError
 from .._logging import logger
+from .._types import DEFAULT_LIMITS
 
-__all__ = ["DEFAULT_LIMITS", "AsyncPool", "client_closed_error"]
-
-#: Enough connections for a thousand concurrent streams from one client; every connection may
-#: stay alive between requests (see docs/scaling.md for the measurements behind both numbers).
-DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+__all__ = ["AsyncPool", "client_closed_error"]
 
 #: The owner of a pool that has sent nothing yet: the first request's event loop adopts it.
 _UNBOUND = object()
