@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Conversation,
         ErrorEvent,
         Message,
+        PhosonModel,
         ReasoningEvent,
         RunDoneEvent,
         StreamEvent,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         ToolEndEvent,
         ToolStartEvent,
     )
+    from ._response import RawResponse
     from ._sse import ServerSentEvent, SSEDecoder
     from ._sync import MessageStream, PhosonClient
     from ._types import NOT_GIVEN, MemoryType, Provider, ReasoningEffort, RequestOptions
@@ -77,10 +79,12 @@ __all__ = [
     "PhosonClient",
     "PhosonConnectionError",
     "PhosonError",
+    "PhosonModel",
     "PhosonResponseValidationError",
     "PhosonTimeoutError",
     "Provider",
     "RateLimitError",
+    "RawResponse",
     "ReasoningEffort",
     "ReasoningEvent",
     "RequestOptions",
@@ -127,6 +131,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "Conversation",
         "ErrorEvent",
         "Message",
+        "PhosonModel",
         "ReasoningEvent",
         "RunDoneEvent",
         "StreamEvent",
@@ -134,6 +139,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "ToolEndEvent",
         "ToolStartEvent",
     ),
+    "._response": ("RawResponse",),
     "._sse": ("SSEDecoder", "ServerSentEvent"),
     "._types": ("NOT_GIVEN", "MemoryType", "Provider", "ReasoningEffort", "RequestOptions"),
 }

@@ -58,7 +58,7 @@ class Call:
     method: str
     path: str
     body: dict[str, Any] | None = None
-    params: dict[str, str] | None = None
+    params: dict[str, Any] | None = None
     accept: str = JSON
 
     @property

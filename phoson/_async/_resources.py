@@ -11,6 +11,11 @@ from typing_extensions import Unpack
 from .. import _wire as wire
 from .._models import Agent, Conversation, Message
 from .._types import MemoryType, Provider, ReasoningEffort, RequestOptions, WriteRequestOptions
+from ._raw import (
+    AsyncAgentsWithRawResponse,
+    AsyncConversationsWithRawResponse,
+    AsyncMessagesWithRawResponse,
+)
 from ._requester import AsyncRequester
 from ._streaming import AsyncMessageStream
 
@@ -30,6 +35,11 @@ class AsyncAgents(AsyncResource):
     """Agents: each has its own memory, identity and optional MCP tool servers."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncAgentsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AsyncAgentsWithRawResponse(self)
 
     async def create(
         self,
@@ -64,7 +74,7 @@ class AsyncAgents(AsyncResource):
 
     async def delete(self, agent_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete an agent and its conversations. `DELETE /agents/{agent_id}` → 204."""
-        await self._requester.request_empty(wire.agents_delete(agent_id), options)
+        return await self._requester.request_empty(wire.agents_delete(agent_id), options)
 
     async def attach_mcp(
         self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
@@ -85,6 +95,11 @@ class AsyncConversations(AsyncResource):
     """Conversations: threads of messages between a user and one agent."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncConversationsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AsyncConversationsWithRawResponse(self)
 
     async def create(
         self,
@@ -121,13 +136,20 @@ class AsyncConversations(AsyncResource):
 
     async def delete(self, conversation_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete a conversation. `DELETE /conversations/{conversation_id}` → 204."""
-        await self._requester.request_empty(wire.conversations_delete(conversation_id), options)
+        return await self._requester.request_empty(
+            wire.conversations_delete(conversation_id), options
+        )
 
 
 class AsyncMessages(AsyncResource):
     """Messages: send one to a conversation and get the agent's reply, whole or streamed."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncMessagesWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AsyncMessagesWithRawResponse(self)
 
     def stream(
         self,

@@ -13,6 +13,11 @@ from typing_extensions import Unpack
 from .. import _wire as wire
 from .._models import Agent, Conversation, Message
 from .._types import MemoryType, Provider, ReasoningEffort, RequestOptions, WriteRequestOptions
+from ._raw import (
+    AgentsWithRawResponse,
+    ConversationsWithRawResponse,
+    MessagesWithRawResponse,
+)
 from ._requester import Requester
 from ._streaming import MessageStream
 
@@ -32,6 +37,11 @@ class Agents(Resource):
     """Agents: each has its own memory, identity and optional MCP tool servers."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AgentsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AgentsWithRawResponse(self)
 
     def create(
         self,
@@ -66,7 +76,7 @@ class Agents(Resource):
 
     def delete(self, agent_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete an agent and its conversations. `DELETE /agents/{agent_id}` → 204."""
-        self._requester.request_empty(wire.agents_delete(agent_id), options)
+        return self._requester.request_empty(wire.agents_delete(agent_id), options)
 
     def attach_mcp(
         self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
@@ -87,6 +97,11 @@ class Conversations(Resource):
     """Conversations: threads of messages between a user and one agent."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> ConversationsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return ConversationsWithRawResponse(self)
 
     def create(
         self,
@@ -123,13 +138,18 @@ class Conversations(Resource):
 
     def delete(self, conversation_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete a conversation. `DELETE /conversations/{conversation_id}` → 204."""
-        self._requester.request_empty(wire.conversations_delete(conversation_id), options)
+        return self._requester.request_empty(wire.conversations_delete(conversation_id), options)
 
 
 class Messages(Resource):
     """Messages: send one to a conversation and get the agent's reply, whole or streamed."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return MessagesWithRawResponse(self)
 
     def stream(
         self,
