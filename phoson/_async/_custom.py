@@ -11,6 +11,7 @@ from typing import Any, overload
 from typing_extensions import Unpack
 
 from .._custom import CastTo, custom_call, parser_for
+from .._options import checks_keywords
 from .._types import RequestOptions, WriteRequestOptions
 from .._wire import EVENT_STREAM
 from ._requester import AsyncRequester
@@ -48,6 +49,7 @@ class AsyncCustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     async def request(
         self,
         method: str,
@@ -90,6 +92,7 @@ class AsyncCustomCalls:
         cast_to: None = None,
         **options: Unpack[RequestOptions],
     ) -> None: ...
+    @checks_keywords
     async def get(
         self,
         path: str,
@@ -121,6 +124,7 @@ class AsyncCustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     async def post(
         self,
         path: str,
@@ -155,6 +159,7 @@ class AsyncCustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     async def patch(
         self,
         path: str,
@@ -189,6 +194,7 @@ class AsyncCustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     async def delete(
         self,
         path: str,
@@ -203,6 +209,7 @@ class AsyncCustomCalls:
             "DELETE", path, body=body, params=params, cast_to=cast_to, **options
         )
 
+    @checks_keywords
     def stream_sse(
         self,
         method: str,

@@ -13,6 +13,7 @@ from typing import Any, overload
 from typing_extensions import Unpack
 
 from .._custom import CastTo, custom_call, parser_for
+from .._options import checks_keywords
 from .._types import RequestOptions, WriteRequestOptions
 from .._wire import EVENT_STREAM
 from ._requester import Requester
@@ -50,6 +51,7 @@ class CustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     def request(
         self,
         method: str,
@@ -92,6 +94,7 @@ class CustomCalls:
         cast_to: None = None,
         **options: Unpack[RequestOptions],
     ) -> None: ...
+    @checks_keywords
     def get(
         self,
         path: str,
@@ -123,6 +126,7 @@ class CustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     def post(
         self,
         path: str,
@@ -155,6 +159,7 @@ class CustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     def patch(
         self,
         path: str,
@@ -187,6 +192,7 @@ class CustomCalls:
         cast_to: None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> None: ...
+    @checks_keywords
     def delete(
         self,
         path: str,
@@ -199,6 +205,7 @@ class CustomCalls:
         """`request("DELETE", path, ...)`."""
         return self.request("DELETE", path, body=body, params=params, cast_to=cast_to, **options)
 
+    @checks_keywords
     def stream_sse(
         self,
         method: str,

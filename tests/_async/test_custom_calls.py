@@ -145,7 +145,8 @@ async def test_bad_arguments_raise_before_anything_is_sent(
     client: AsyncPhosonClient, api: respx.MockRouter
 ) -> None:
     """A full URL (the key would leave base_url), a bad method, a body that is not a JSON
-    object, bad params or an unsupported cast_to raise PhosonError; no request goes out."""
+    object, bad params or an unsupported cast_to raise PhosonError, a misspelt option a
+    TypeError; no request goes out."""
     route = api.route().mock(return_value=httpx.Response(200))
     for arguments, message in BAD_ARGUMENTS:
         with pytest.raises(PhosonError, match=message):
@@ -153,6 +154,8 @@ async def test_bad_arguments_raise_before_anything_is_sent(
         if "cast_to" not in arguments:
             with pytest.raises(PhosonError, match=message):
                 client.stream_sse(**arguments)
+    with pytest.raises(TypeError, match="did you mean 'timeout'"):
+        await client.get("/agents", timout=1)  # type: ignore[call-overload]
     assert not route.called
 
 
