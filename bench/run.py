@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, str] = {
     "latency": "bench.latency",
     "memory": "bench.memory",
     "concurrency": "bench.concurrency",
+    "scale": "bench.scale",
 }
 
 README = os.path.join(REPO, "bench", "README.md")

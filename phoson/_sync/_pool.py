@@ -25,8 +25,11 @@ A caller's own `http_client=` is used as it is: never renewed, never closed, nev
 
 from __future__ import annotations
 
+import math
+import ssl
 import threading
 from collections.abc import Generator, Iterator
+from functools import partial
 from typing import Self
 
 import httpx
@@ -39,6 +42,9 @@ from .._types import DEFAULT_LIMITS
 
 __all__ = ["Pool", "client_closed_error"]
 
+#: Connections per `httpx` client of a pool (see the pool class): httpcore's per-request work
+#: grows with the connections of one client.
+SHARD_SIZE = 100
 #: The owner of a pool that has sent nothing yet: the first request's event loop adopts it.
 _UNBOUND = object()
 #: The owner of a pool inherited across `os.fork()`: it is replaced before its next use.
@@ -54,8 +60,26 @@ def client_closed_error() -> PhosonError:
     )
 
 
+class _Shard:
+    """One `httpx` client of a pool, and how many requests use its connections now."""
+
+    __slots__ = ("capacity", "http", "in_use")
+
+    def __init__(self, http: httpx.Client, capacity: int) -> None:
+        self.http = http
+        self.capacity = capacity
+        self.in_use = 0
+
+
 class Pool:
-    """The `httpx` client and the admission gate of one client and its `with_options` copies."""
+    """The `httpx` clients and the admission gate of one client and its `with_options` copies.
+
+    The pool's connections are split into shards of at most `SHARD_SIZE`, one `httpx` client
+    each: httpcore scans every connection of its pool on every request and response, so a
+    1,000-connection pool costs 10 times the CPU per request of ten 100-connection ones. A
+    request goes to the first shard with a free connection (so a light load uses, and reuses,
+    the first shard's connections only); shards are created when first needed.
+    """
 
     def __init__(
         self,
@@ -68,44 +92,67 @@ class Pool:
         self._limits = limits or DEFAULT_LIMITS
         self._own_http = http_client is None
         self._lock = threading.Lock()
-        self._http = http_client if http_client is not None else self._new_http()
-        self._gate = self._new_gate()
+        self._given = http_client
+        self._ssl_context: ssl.SSLContext | None = None
+        self._shards, self._gate = self._new_connections()
         self._owner: object = _UNBOUND
-        #: Closes the current `httpx` client when its event loop ends (see `_admission`).
+        #: Closes the current `httpx` clients when their event loop ends (see `_admission`).
         self._loop_end: Generator[None, None] | None = None
         self.closed = False
         _admission.forget_after_fork(self)
 
     @property
     def http_client(self) -> httpx.Client:
-        """The current `httpx` client (the one a request from this loop would use)."""
-        return self._http
-
-    @property
-    def max_connections(self) -> int | None:
-        """How many requests may use the pool at once (None: no limit, or a caller's client)."""
-        return self._limits.max_connections if self._own_http else None
+        """The current (first) `httpx` client: the one a request from this loop would use."""
+        return self._shards[0].http
 
     @property
     def gate(self) -> AdmissionGate | None:
         """The current admission gate (None for a caller's `http_client=`)."""
         return self._gate
 
-    def _new_http(self) -> httpx.Client:
-        return httpx.Client(timeout=self._timeout, limits=self._limits, follow_redirects=False)
-
-    def _new_gate(self) -> AdmissionGate | None:
+    def _new_connections(self) -> tuple[list[_Shard], AdmissionGate | None]:
+        """A fresh first shard and gate (a caller's client is its own only shard, ungated)."""
+        if self._given is not None:
+            return [_Shard(self._given, 0)], None
         slots = self._limits.max_connections
-        return AdmissionGate(slots) if self._own_http and slots else None
+        gate = AdmissionGate(slots) if slots else None
+        return [self._new_shard(0)], gate
 
-    def _bind(self) -> tuple[httpx.Client, AdmissionGate | None]:
-        """The `httpx` client and gate for a request from the running loop, renewed if the
-        pool was opened by another loop or inherited across a fork."""
+    def _new_shard(self, index: int) -> _Shard:
+        limits = self._limits
+        total = limits.max_connections
+        if total is None:  # no limit: one shard, no gate
+            return _Shard(self._new_http(limits, None), 0)
+        capacity = min(SHARD_SIZE, total - index * SHARD_SIZE)
+        keepalive = limits.max_keepalive_connections
+        if keepalive is not None:  # each shard keeps its share of the idle connections
+            keepalive = math.ceil(keepalive * capacity / total)
+        shard_limits = httpx.Limits(
+            max_connections=capacity,
+            max_keepalive_connections=keepalive,
+            keepalive_expiry=limits.keepalive_expiry,
+        )
+        if index and self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()  # one for every later shard
+        return _Shard(self._new_http(shard_limits, self._ssl_context if index else None), capacity)
+
+    def _new_http(self, limits: httpx.Limits, context: ssl.SSLContext | None) -> httpx.Client:
+        return httpx.Client(
+            timeout=self._timeout,
+            limits=limits,
+            follow_redirects=False,
+            verify=context if context is not None else True,
+        )
+
+    def _bind(self) -> tuple[list[_Shard], AdmissionGate | None]:
+        """The shards and gate for a request from the running loop, renewed if the pool was
+        opened by another loop or inherited across a fork."""
         if self.closed:
             raise client_closed_error()
         owner = _admission.pool_owner()
         if self._owner is owner:
-            return self._http, self._gate
+            return self._shards, self._gate
         with self._lock:
             if self._owner is _UNBOUND:
                 self._owner = owner
@@ -120,13 +167,13 @@ class Pool:
                         )
                     self._owner = owner
                 else:
-                    # Drop the old client untouched: its loop may be closed, or in another
-                    # process. Its sockets are released when it is garbage collected.
+                    # Drop the old clients untouched: their loop may be closed, or in another
+                    # process. Their sockets are released when they are garbage collected.
                     why = "os.fork()" if self._owner is _FORKED else "another event loop"
                     logger.debug("phoson: new connection pool (the old one belongs to %s)", why)
-                    self._http, self._gate, self._owner = self._new_http(), self._new_gate(), owner
+                    (self._shards, self._gate), self._owner = self._new_connections(), owner
                     self._loop_end = None
-            return self._http, self._gate
+            return self._shards, self._gate
 
     def after_fork_in_child(self) -> None:
         """Called in the child of `os.fork()`: forget the parent's connections."""
@@ -137,41 +184,53 @@ class Pool:
         _INHERITED.append(self._loop_end)
         self._loop_end = None
 
+    def _shard_with_room(self, shards: list[_Shard]) -> _Shard:
+        """The first shard with a free connection, created if need be. The gate admits no
+        more requests than all shards together hold, so one always has room."""
+        for shard in shards:
+            if shard.in_use < shard.capacity:
+                return shard
+        with self._lock:
+            shard = self._new_shard(len(shards))
+            shards.append(shard)
+            return shard
+
     def send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         """Send one request once (no retries) through the admission gate.
 
         A plain response is read and closed before it is returned, so its place in the pool
         is given back at once; a streamed one keeps its place until its body is closed.
         """
-        http, gate = self._bind()
+        shards, gate = self._bind()
         if self._loop_end is None and self._own_http:
-            self._loop_end = _admission.close_at_loop_end(http.close)
+            self._loop_end = _admission.close_at_loop_end(partial(_close_all, shards))
         # 1. Wait for a place in the pool (at once, unless every connection is in use).
-        if gate is not None:
+        if gate is None:
+            shard = shards[0]
+        else:
             try:
                 gate.enter(request.extensions.get("timeout", {}).get("pool"))
             except GateTimeout:
                 raise self._exhausted(request) from None
             except GateClosed:
                 raise client_closed_error() from None
+            shard = self._shard_with_room(shards)
+            shard.in_use += 1
         # 2. Send; give the place back when the response is done with the connection.
         try:
-            response = http.send(request, stream=stream, follow_redirects=False)
+            response = shard.http.send(request, stream=stream, follow_redirects=False)
         except httpx.PoolTimeout:
-            if gate is not None:
-                gate.leave()
+            _leave(gate, shard)
             raise self._exhausted(request) from None
         except BaseException:
-            if gate is not None:
-                gate.leave()
+            _leave(gate, shard)
             raise
         if not stream:
-            if gate is not None:
-                gate.leave()
+            _leave(gate, shard)
             return response
         body = response.stream
         assert isinstance(body, httpx.SyncByteStream)  # httpx's own, for a client's response
-        response.stream = _PooledBody(body, gate)
+        response.stream = _PooledBody(body, gate, shard)
         return response
 
     def _exhausted(self, request: httpx.Request) -> httpx.PoolTimeout:
@@ -201,19 +260,33 @@ class Pool:
             handle, self._loop_end = self._loop_end, None
             if handle is not None:
                 handle.close()  # runs its clean-up now, instead of at the loop's end
-            self._http.close()
+            _close_all(self._shards)
         # Otherwise it belongs to a caller, another event loop or the parent process: leave it.
+
+
+def _close_all(shards: list[_Shard]) -> None:
+    for shard in shards:
+        shard.http.close()
+
+
+def _leave(gate: AdmissionGate | None, shard: _Shard) -> None:
+    if gate is not None:
+        shard.in_use -= 1
+        gate.leave()
 
 
 class _PooledBody(httpx.SyncByteStream):
     """A streamed response's body that gives its place in the pool back when it is closed,
     and that a forked child refuses to read or close (the connection is the parent's)."""
 
-    __slots__ = ("_body", "_chunks", "_gate", "_generation")
+    __slots__ = ("_body", "_chunks", "_gate", "_generation", "_shard")
 
-    def __init__(self, body: httpx.SyncByteStream, gate: AdmissionGate | None) -> None:
+    def __init__(
+        self, body: httpx.SyncByteStream, gate: AdmissionGate | None, shard: _Shard
+    ) -> None:
         self._body = body
         self._gate = gate
+        self._shard = shard
         self._generation = _admission.fork_generation()
         self._chunks: Iterator[bytes] | None = None
 
@@ -238,4 +311,4 @@ class _PooledBody(httpx.SyncByteStream):
             self._body.close()
         finally:
             if gate is not None:
-                gate.leave()
+                _leave(gate, self._shard)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from phoson import AsyncPhosonClient, PhosonError, PhosonTimeoutError
+from phoson._async import _pool
 from phoson.testing import LocalPhosonServer
 from tests._async.live import new_conversation
 from tests.concurrency import AJob, agather
@@ -32,10 +33,13 @@ def small_pool(server: LocalPhosonServer, connections: int, **options: object) -
     )
 
 
-async def test_more_streams_than_connections_all_complete(server: LocalPhosonServer) -> None:
+async def test_more_streams_than_connections_all_complete(
+    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """1,000 concurrent streams (on 256 threads for the blocking client) over a pool of 20
-    connections all end with their reply, and the server never sees more than 20
-    connections."""
+    connections, split into httpx clients of 8, all end with their reply, and the server
+    never sees more than 20 connections."""
+    monkeypatch.setattr(_pool, "SHARD_SIZE", 8)
     async with small_pool(server, CONNECTIONS) as client:
         conversation = await new_conversation(client)
         for _ in range(STREAMS):  # short runs keep the test quick: one token, then run_done
@@ -55,6 +59,7 @@ async def test_more_streams_than_connections_all_complete(server: LocalPhosonSer
         replies = await agather(jobs, limit=THREADS)
         assert replies == ["hi"] * STREAMS
         assert 0 < peak <= CONNECTIONS
+        assert [shard.capacity for shard in client._requester.pool._shards] == [8, 8, 4]
 
 
 async def test_exhausted_pool_says_so(server: LocalPhosonServer) -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from phoson import PhosonClient, PhosonError, PhosonTimeoutError
+from phoson._sync import _pool
 from phoson.testing import LocalPhosonServer
 from tests._sync.live import new_conversation
 from tests.concurrency import Job, gather
@@ -34,10 +35,13 @@ def small_pool(server: LocalPhosonServer, connections: int, **options: object) -
     )
 
 
-def test_more_streams_than_connections_all_complete(server: LocalPhosonServer) -> None:
+def test_more_streams_than_connections_all_complete(
+    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """1,000 concurrent streams (on 256 threads for the blocking client) over a pool of 20
-    connections all end with their reply, and the server never sees more than 20
-    connections."""
+    connections, split into httpx clients of 8, all end with their reply, and the server
+    never sees more than 20 connections."""
+    monkeypatch.setattr(_pool, "SHARD_SIZE", 8)
     with small_pool(server, CONNECTIONS) as client:
         conversation = new_conversation(client)
         for _ in range(STREAMS):  # short runs keep the test quick: one token, then run_done
@@ -57,6 +61,7 @@ def test_more_streams_than_connections_all_complete(server: LocalPhosonServer) -
         replies = gather(jobs, limit=THREADS)
         assert replies == ["hi"] * STREAMS
         assert 0 < peak <= CONNECTIONS
+        assert [shard.capacity for shard in client._requester.pool._shards] == [8, 8, 4]
 
 
 def test_exhausted_pool_says_so(server: LocalPhosonServer) -> None:
