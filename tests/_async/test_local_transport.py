@@ -74,6 +74,32 @@ async def test_stream_events_arrive_before_the_run_ends(
     assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
 
 
+async def test_a_response_closed_right_after_the_last_event_completed_its_stream(
+    unstarted: LocalPhosonServer,
+) -> None:
+    """A client that closes the response as soon as it has read `run_done` (before the body's
+    end) has received the whole stream: it counts as completed, not as a disconnect."""
+    conversation_id = await new_conversation_over(unstarted)
+    async with httpx.AsyncClient(transport=unstarted.async_transport()) as http:
+        body = {"content": "last", "stream": True}
+        url = f"{BASE_URL}/conversations/{conversation_id}/messages"
+        headers = {"Authorization": "Bearer pk_transport"}
+        async with http.stream("POST", url, json=body, headers=headers) as response:
+            async for chunk in response.aiter_raw():
+                if b"event: run_done" in chunk:
+                    break
+    stats = unstarted.stats
+    assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
+
+
+async def new_conversation_over(server: LocalPhosonServer) -> str:
+    """A conversation made through the transport, with a client that is closed after."""
+    async with httpx.AsyncClient(transport=server.async_transport()) as http:
+        return await new_conversation(
+            AsyncPhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
+        )
+
+
 # Some event loops warn when they finalize the SDK's abandoned event iterator (as in
 # test_streaming.py); the response itself is closed by the `with` block, which is the point here.
 @pytest.mark.filterwarnings("ignore:Async generator:ResourceWarning")

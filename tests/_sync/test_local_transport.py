@@ -76,6 +76,32 @@ def test_stream_events_arrive_before_the_run_ends(
     assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
 
 
+def test_a_response_closed_right_after_the_last_event_completed_its_stream(
+    unstarted: LocalPhosonServer,
+) -> None:
+    """A client that closes the response as soon as it has read `run_done` (before the body's
+    end) has received the whole stream: it counts as completed, not as a disconnect."""
+    conversation_id = new_conversation_over(unstarted)
+    with httpx.Client(transport=unstarted.transport()) as http:
+        body = {"content": "last", "stream": True}
+        url = f"{BASE_URL}/conversations/{conversation_id}/messages"
+        headers = {"Authorization": "Bearer pk_transport"}
+        with http.stream("POST", url, json=body, headers=headers) as response:
+            for chunk in response.iter_raw():
+                if b"event: run_done" in chunk:
+                    break
+    stats = unstarted.stats
+    assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
+
+
+def new_conversation_over(server: LocalPhosonServer) -> str:
+    """A conversation made through the transport, with a client that is closed after."""
+    with httpx.Client(transport=server.transport()) as http:
+        return new_conversation(
+            PhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
+        )
+
+
 # Some event loops warn when they finalize the SDK's abandoned event iterator (as in
 # test_streaming.py); the response itself is closed by the `with` block, which is the point here.
 @pytest.mark.filterwarnings("ignore:Async generator:ResourceWarning")
