@@ -78,10 +78,11 @@ def test_two_hundred_idle_connections_are_reaped() -> None:
                 )
                 sockets.append(sock)
             for sock in sockets:
-                assert sock.recv(65536).startswith(b"HTTP/1.1 200 OK")
-            assert server.stats.open_connections == 200
-            assert wait_until(lambda: server.stats.open_connections == 0, timeout=10)
+                head = sock.recv(65536)
+                assert head.startswith(b"HTTP/1.1 200 OK") and b"connection: close" not in head
+            assert wait_until(lambda: server.stats.open_connections == 0, timeout=15)
             assert all(sock.recv(1) == b"" for sock in sockets)  # closed by the server
+            assert server.stats.requests and len(server.stats.requests) == 200
         finally:
             for sock in sockets:
                 sock.close()

@@ -86,7 +86,7 @@ _NO_OPTIONS: dict[str, Any] = {
 OPERATIONS: tuple[_Operation, ...] = (
     _Operation((wire.agents_list(),), "List agents", 200, Agent, listing=True, not_found=False),
     _Operation(
-        (wire.agents_create("", "", "persistent"),),
+        (wire.agents_create("x", "x", "persistent"),),
         "Create an agent",
         201,
         Agent,
@@ -113,7 +113,7 @@ OPERATIONS: tuple[_Operation, ...] = (
         not_found=False,
     ),
     _Operation(
-        (wire.conversations_create("", "", None),),
+        (wire.conversations_create("x", "x", None),),
         "Create a conversation with an agent",
         201,
         Conversation,
@@ -130,8 +130,8 @@ OPERATIONS: tuple[_Operation, ...] = (
     _Operation((wire.conversations_delete(_C),), "Delete a conversation", 204),
     _Operation(
         (
-            wire.messages_send(_C, "", stream=False, **_NO_OPTIONS),
-            wire.messages_send(_C, "", stream=True, **_NO_OPTIONS),
+            wire.messages_send(_C, "x", stream=False, **_NO_OPTIONS),
+            wire.messages_send(_C, "x", stream=True, **_NO_OPTIONS),
         ),
         "Send a message and run the agent: the reply as JSON, or the run as an event stream",
         200,

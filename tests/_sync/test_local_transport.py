@@ -15,6 +15,7 @@ from phoson import (
     PhosonAPIError,
     PhosonClient,
     PhosonResponseValidationError,
+    PhosonTimeoutError,
 )
 from phoson.testing import LocalPhosonServer, reply_text
 from tests._sync.live import new_conversation
@@ -177,3 +178,23 @@ def test_malformed_and_oversized_answers_are_typed_errors(
         assert caught.value.status_code == 413
         assert caught.value.detail == "Request body too large"
         assert small.stats.requests == []
+
+
+def test_waits_longer_than_the_read_timeout_time_out(unstarted: LocalPhosonServer) -> None:
+    """A delay_headers fault or a pause between events longer than the request's read
+    timeout raises httpx.ReadTimeout after that timeout, as a socket would; the SDK turns it
+    into PhosonTimeoutError."""
+    unstarted.delay_headers(5.0)
+    with httpx.Client(transport=unstarted.transport(), timeout=0.05) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            http.get(f"{BASE_URL}/agents", headers={"Authorization": "Bearer pk_transport"})
+        sdk = PhosonClient(
+            api_key="pk_transport", base_url=BASE_URL, http_client=http, max_retries=0
+        )
+        conversation_id = new_conversation(sdk)
+        unstarted.script_next_run(
+            conversation_id, [("token", {"content": "a"}), ("token", {"content": "b"})], delay=5.0
+        )
+        with pytest.raises(PhosonTimeoutError):
+            for _ in sdk.messages.stream(conversation_id, "slow", timeout=0.05):
+                pass
