@@ -9,6 +9,7 @@ on a 2-core machine; a fixed seed makes a failure reproducible (pass another to 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,8 @@ SEED = 20261128
 
 
 def main(argv: list[str]) -> int:
-    executable = shutil.which("schemathesis")
+    beside = Path(sys.executable).with_name("schemathesis")  # the venv running this script
+    executable = str(beside) if beside.exists() else shutil.which("schemathesis")
     if executable is None:
         print("schemathesis is not installed: uv run --group fuzz ...", file=sys.stderr)
         return 2
@@ -54,7 +56,8 @@ def main(argv: list[str]) -> int:
             "1",
             *argv,
         ]
-        return subprocess.call(command, cwd=ROOT)
+        hooks = {"SCHEMATHESIS_HOOKS": str(ROOT / ".ci" / "fuzz_hooks.py")}
+        return subprocess.call(command, cwd=ROOT, env={**os.environ, **hooks})
 
 
 if __name__ == "__main__":
