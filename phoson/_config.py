@@ -16,6 +16,7 @@ import httpx
 
 from ._exceptions import PhosonError
 from ._sse import DEFAULT_MAX_EVENT_SIZE
+from ._tracing import OTEL_ENV, env_flag
 from ._types import RequestOptions, TimeoutTypes
 from ._wire import JSON, USER_AGENT, Call, encode_body
 
@@ -44,6 +45,9 @@ class ClientConfig:
     default_headers: Mapping[str, str] = field(default_factory=dict)
     #: The largest single stream event accepted, in bytes.
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    #: One OpenTelemetry span per call (`phoson._tracing`), over this provider (None: global).
+    open_telemetry: bool = False
+    tracer_provider: object | None = field(default=None, repr=False)
 
     def copy_with(self, **changes: Any) -> ClientConfig:
         """A copy with the given settings changed, checked as the constructor checks them."""
@@ -55,6 +59,10 @@ class ClientConfig:
             _check_retries(changes["max_retries"])
         if "default_headers" in changes:
             changes["default_headers"] = dict(changes["default_headers"])
+        if "open_telemetry" in changes and not isinstance(changes["open_telemetry"], bool):
+            raise PhosonError(
+                f"open_telemetry must be True or False, got {changes['open_telemetry']!r}"
+            )
         return replace(self, **changes)
 
     def headers_for(self, call: Call) -> dict[str, str]:
@@ -100,6 +108,8 @@ def resolve_config(
     max_retries: int,
     default_headers: Mapping[str, str] | None,
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    open_telemetry: bool | None = None,
+    tracer_provider: object | None = None,
 ) -> ClientConfig:
     """Resolve constructor arguments: explicit values, then `PHOSON_*` variables, then defaults."""
     if api_key is None:
@@ -112,6 +122,11 @@ def resolve_config(
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     _check_retries(max_retries)
+    if open_telemetry is None:
+        # Tracing: PHOSON_OTEL decides, else giving a tracer provider turns it on.
+        open_telemetry = env_flag(OTEL_ENV)
+        if open_telemetry is None:
+            open_telemetry = tracer_provider is not None
     return ClientConfig(
         api_key=api_key,
         base_url=_clean_base_url(base_url),
@@ -119,6 +134,8 @@ def resolve_config(
         max_retries=max_retries,
         default_headers=dict(default_headers or {}),
         max_event_size=max_event_size,
+        open_telemetry=open_telemetry,
+        tracer_provider=tracer_provider,
     )
 
 

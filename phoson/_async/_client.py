@@ -26,6 +26,10 @@ class AsyncPhosonClient:
     `base_url` to `PHOSON_BASE_URL` and then `https://api.phoson.ai`. Use it as a context
     manager, or call `close()` when done, to release its connections. One client is safe to
     share between tasks.
+
+    `open_telemetry=True` (or `PHOSON_OTEL=true`) traces each call as one OpenTelemetry span,
+    over the global tracer provider or `tracer_provider=` (which alone also turns it on);
+    it needs `pip install 'phoson-sdk[otel]'`.
     """
 
     agents: AsyncAgents
@@ -42,6 +46,8 @@ class AsyncPhosonClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
     ) -> None:
         configure_from_env()
         config = resolve_config(
@@ -51,6 +57,8 @@ class AsyncPhosonClient:
             max_retries=max_retries,
             default_headers=default_headers,
             max_event_size=max_event_size,
+            open_telemetry=open_telemetry,
+            tracer_provider=tracer_provider,
         )
         # A caller's own httpx client stays theirs: `close()` leaves it open.
         self._setup(AsyncRequester(config, http_client, owns_http=http_client is None))
@@ -69,6 +77,8 @@ class AsyncPhosonClient:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
     ) -> Self:
         """A client with some settings changed that shares this one's connection pool.
 
@@ -82,9 +92,13 @@ class AsyncPhosonClient:
                 ("base_url", base_url),
                 ("max_retries", max_retries),
                 ("default_headers", default_headers),
+                ("open_telemetry", open_telemetry),
+                ("tracer_provider", tracer_provider),
             )
             if value is not None
         }
+        if tracer_provider is not None and open_telemetry is None:
+            changes["open_telemetry"] = True  # as in the constructor: a provider turns it on
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = timeout
         config = self._requester.config.copy_with(**changes)

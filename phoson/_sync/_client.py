@@ -28,6 +28,10 @@ class PhosonClient:
     `base_url` to `PHOSON_BASE_URL` and then `https://api.phoson.ai`. Use it as a context
     manager, or call `close()` when done, to release its connections. One client is safe to
     share between tasks.
+
+    `open_telemetry=True` (or `PHOSON_OTEL=true`) traces each call as one OpenTelemetry span,
+    over the global tracer provider or `tracer_provider=` (which alone also turns it on);
+    it needs `pip install 'phoson-sdk[otel]'`.
     """
 
     agents: Agents
@@ -44,6 +48,8 @@ class PhosonClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
     ) -> None:
         configure_from_env()
         config = resolve_config(
@@ -53,6 +59,8 @@ class PhosonClient:
             max_retries=max_retries,
             default_headers=default_headers,
             max_event_size=max_event_size,
+            open_telemetry=open_telemetry,
+            tracer_provider=tracer_provider,
         )
         # A caller's own httpx client stays theirs: `close()` leaves it open.
         self._setup(Requester(config, http_client, owns_http=http_client is None))
@@ -71,6 +79,8 @@ class PhosonClient:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
     ) -> Self:
         """A client with some settings changed that shares this one's connection pool.
 
@@ -84,9 +94,13 @@ class PhosonClient:
                 ("base_url", base_url),
                 ("max_retries", max_retries),
                 ("default_headers", default_headers),
+                ("open_telemetry", open_telemetry),
+                ("tracer_provider", tracer_provider),
             )
             if value is not None
         }
+        if tracer_provider is not None and open_telemetry is None:
+            changes["open_telemetry"] = True  # as in the constructor: a provider turns it on
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = timeout
         config = self._requester.config.copy_with(**changes)

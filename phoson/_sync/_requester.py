@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TypeVar
 
 import httpx
@@ -19,12 +20,14 @@ from .._exceptions import PhosonError, api_error_from_response, connection_error
 from .._logging import logger
 from .._models import PhosonModel
 from .._retry import RETRYABLE_STATUSES, is_retryable_transport_error, retry_delay
+from .._tracing import NO_SPAN, CallSpan, make_tracer
 from .._types import RequestOptions
 from .._wire import Call, parse_model, parse_model_list
 
 __all__ = ["Requester"]
 
 M = TypeVar("M", bound=PhosonModel)
+T = TypeVar("T")
 
 #: Enough connections for hundreds of concurrent streams from one client.
 DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
@@ -37,12 +40,14 @@ class Requester:
     the requester that created the `httpx` client closes it.
     """
 
-    __slots__ = ("_owns_http", "config", "http")
+    __slots__ = ("_owns_http", "config", "http", "tracer")
 
     def __init__(self, config: ClientConfig, http: httpx.Client | None, *, owns_http: bool) -> None:
         self.config = config
         self.http = http if http is not None else new_http_client(config)
         self._owns_http = http is None or owns_http
+        # Tracing off: a tracer whose spans do nothing, and OpenTelemetry is not imported.
+        self.tracer = make_tracer(config.open_telemetry, config.tracer_provider, config.base_url)
 
     def derive(self, config: ClientConfig) -> Requester:
         """A requester with other settings over the same connection pool."""
@@ -60,13 +65,14 @@ class Requester:
         stream: bool = False,
         idempotency_key: str | None = None,
         last_event_id: str | None = None,
+        span: CallSpan = NO_SPAN,
     ) -> httpx.Response:
         """Send `call` and return its 2xx response, retrying as `phoson._retry` allows.
 
         With `stream=False` the body has been read; with `stream=True` it is left unread for
         the caller (a stream is retried only until its response headers arrive).
         Raises `PhosonAPIError` for an error status, `PhosonConnectionError` for a transport
-        failure, once the retries are used up.
+        failure, once the retries are used up. Every attempt and retry is noted on `span`.
         """
         request = build_request(
             self.http,
@@ -76,6 +82,7 @@ class Requester:
             idempotency_key=idempotency_key,
             last_event_id=last_event_id,
         )
+        span.inject(request.headers)
         max_retries = options.get("max_retries", self.config.max_retries)
         retries_done = 0
         while True:
@@ -109,6 +116,7 @@ class Requester:
             else:
                 if logger.isEnabledFor(logging.DEBUG):
                     _log_response(response, started, retries_done)
+                span.response(response)
                 # 2. A 2xx is the answer.
                 if response.is_success:
                     return response
@@ -121,6 +129,7 @@ class Requester:
             if delay is None:
                 raise error from cause
             retries_done += 1
+            span.retry(retries_done, delay, error)
             logger.info(
                 "retrying %s %s in %.2f s (retry %d of %d) after: %s",
                 request.method,
@@ -134,15 +143,33 @@ class Requester:
 
     def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
         """Send `call` and validate its body as `model`."""
-        return parse_model(self.send(call, options), model)
+        return self._traced(call, options, lambda response: parse_model(response, model))
 
     def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
         """Send `call` and validate its body as a list of `model`."""
-        return parse_model_list(self.send(call, options), model)
+        return self._traced(call, options, lambda response: parse_model_list(response, model))
 
     def request_empty(self, call: Call, options: RequestOptions) -> None:
         """Send `call`, whose success has no body (204)."""
-        self.send(call, options)
+        self._traced(call, options, _no_body)
+
+    def _traced(
+        self, call: Call, options: RequestOptions, parse: Callable[[httpx.Response], T]
+    ) -> T:
+        """Send `call` and `parse` its response, inside the call's span (when tracing is on)."""
+        span = self.tracer.start(call)
+        try:
+            with span.current():
+                result = parse(self.send(call, options, span=span))
+        except BaseException as error:
+            span.end(error=error)
+            raise
+        span.end(result)
+        return result
+
+
+def _no_body(response: httpx.Response) -> None:
+    return None
 
 
 def new_http_client(config: ClientConfig) -> httpx.Client:
