@@ -94,6 +94,28 @@ def _tracer_provider() -> object | None:
     return TracerProvider()
 
 
+def _off_seams_us(calls: int) -> float:
+    """Microseconds per call spent in the tracing seams when tracing is off: what the
+    requester does for every call (start a span, enter its context, inject, note the
+    response, end), on the do-nothing tracer every untraced client has."""
+    from phoson import _wire as wire
+    from phoson._tracing import NO_TRACER
+
+    call = wire.agents_get(AGENT_ID)
+    response = httpx.Response(200, content=AGENT_JSON, headers=HEADERS)
+    headers = httpx.Headers()
+    started = time.perf_counter()
+    for _ in range(calls):
+        span = NO_TRACER.start(call)
+        parse = lambda response: response  # noqa: E731 - the requester builds one per call
+        with span.current():
+            span.inject(headers)
+            span.response(response)
+            result = parse(response)
+        span.end(result)
+    return (time.perf_counter() - started) / calls * 1e6
+
+
 def _sync_rows(calls: int, rounds: int) -> list[Row]:
     from phoson import Agent, PhosonClient
 
@@ -194,6 +216,22 @@ def _rows(mode: str, times: dict[str, list[float]], calls: int) -> list[Row]:
             + paired_note(times["phoson"], times["raw"]),
         )
     ]
+    seams = median([_off_seams_us(calls * 10) for _ in range(5)])
+    off_ratio = seams / median(times["phoson"])
+    rows.append(
+        row(
+            "calls",
+            f"tracing off, {mode}: the tracing seams' own time vs a whole `agents.get`",
+            seams,
+            median(times["phoson"]),
+            "µs",
+            ratio=off_ratio,
+            target="ratio <= 0.01",
+            passed=off_ratio <= 0.01,
+            notes="what tracing adds to an untraced call (no-op span calls), measured alone; "
+            "nothing of OpenTelemetry is imported (tests/test_tracing.py)",
+        )
+    )
     if "traced" in times:
         traced_ratio = median(times["traced"]) / median(times["phoson"])
         rows.append(
