@@ -147,9 +147,7 @@ class AsyncRequester:
 
     async def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
         """Send `call` and validate its body as a list of `model`."""
-        return await self._traced(
-            call, options, lambda response: parse_model_list(response, model)
-        )
+        return await self._traced(call, options, lambda response: parse_model_list(response, model))
 
     async def request_empty(self, call: Call, options: RequestOptions) -> None:
         """Send `call`, whose success has no body (204)."""
