@@ -44,6 +44,8 @@ REPLACEMENTS = {
     "AsyncMessages": "Messages",
     "AsyncResource": "Resource",
     "AsyncMessageStream": "MessageStream",
+    # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
+    "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",
