@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 import httpx
@@ -142,29 +143,36 @@ class AsyncRequester:
 
     async def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
         """Send `call` and validate its body as `model`."""
-        return await self._traced(call, options, lambda response: parse_model(response, model))
+        return await self.traced(call, options, partial(parse_model, model=model))
 
     async def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
         """Send `call` and validate its body as a list of `model`."""
-        return await self._traced(call, options, lambda response: parse_model_list(response, model))
+        return await self.traced(call, options, partial(parse_model_list, model=model))
 
     async def request_empty(self, call: Call, options: RequestOptions) -> None:
         """Send `call`, whose success has no body (204)."""
-        await self._traced(call, options, _no_body)
+        return await self.traced(call, options, _no_body)
 
-    async def _traced(
+    async def traced(
         self, call: Call, options: RequestOptions, parse: Callable[[httpx.Response], T]
     ) -> T:
-        """Send `call` and `parse` its response, inside the call's span (when tracing is on)."""
+        """Send `call` and answer with `parse` of its response, all inside the call's span
+        (a span that does nothing when tracing is off)."""
         span = self.tracer.start(call)
         try:
             with span.current():
-                result = parse(await self.send(call, options, span=span))
+                response = await self.send(call, options, span=span)
+                result = self.answer(response, partial(parse, response))
         except BaseException as error:
             span.end(error=error)
             raise
         span.end(result)
         return result
+
+    def answer(self, response: httpx.Response, parse: Callable[[], T]) -> T:
+        """What a call returns for its 2xx `response`: here, the parsed body (the requester
+        behind `with_raw_response` answers with a `RawResponse` instead)."""
+        return parse()
 
 
 def _no_body(response: httpx.Response) -> None:

@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from phoson import AsyncPhosonClient, IncompleteStreamError, NotFoundError, RunFailedError
+from phoson import Agent, AsyncPhosonClient, IncompleteStreamError, NotFoundError, RunFailedError
 from phoson.testing import LocalPhosonServer
 from tests._async.live import new_conversation
 from tests.concurrency import AJob, acheckpoint, agather
@@ -309,6 +309,31 @@ async def test_a_stream_closed_early_or_abandoned_ends_its_span_exactly_once(
         assert span.status.status_code is StatusCode.UNSET
         assert span.end_time is not None
     assert_ended_once(caplog)
+
+
+async def test_hand_made_and_raw_calls_are_traced_too(
+    traced: AsyncPhosonClient,
+    server: LocalPhosonServer,
+    exporter: InMemorySpanExporter,
+) -> None:
+    """client.get() is a "client.request" span and with_raw_response calls keep their own
+    name; both carry the id in their path and inject traceparent."""
+    agent = await traced.agents.create("a", "b")
+    exporter.clear()
+    before = len(server.stats.requests)
+    fetched = await traced.get(f"/agents/{agent.id}", cast_to=Agent)
+    raw = await traced.agents.with_raw_response.get(agent.id)
+    assert fetched == raw.parse() == agent
+    custom, via_raw = sdk_spans(exporter)
+    assert (custom.name, via_raw.name) == ("client.request", "agents.get")
+    for span in (custom, via_raw):
+        assert (span.attributes or {})["phoson.agent_id"] == agent.id
+        assert (span.attributes or {})["http.response.status_code"] == 200
+    requests = server.stats.requests[before:]
+    assert [r.headers["traceparent"] for r in requests] == [
+        traceparent(custom),
+        traceparent(via_raw),
+    ]
 
 
 async def test_message_text_is_recorded_only_when_asked(
