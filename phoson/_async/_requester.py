@@ -20,8 +20,9 @@ from .._logging import logger
 from .._models import PhosonModel
 from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
 from .._tracing import NO_SPAN, CallSpan, make_tracer
-from .._types import DEFAULT_LIMITS, RequestOptions
+from .._types import RequestOptions
 from .._wire import Call, parse_model, parse_model_list
+from ._pool import AsyncPool, client_closed_error
 
 __all__ = ["AsyncRequester"]
 
@@ -30,30 +31,41 @@ T = TypeVar("T")
 
 
 class AsyncRequester:
-    """Sends calls over one `httpx` client with the settings of one `ClientConfig`.
+    """Sends calls with the settings of one `ClientConfig` over a shared connection pool.
 
-    Copies made by `with_options` share the `httpx` client (and so the connection pool); only
-    the requester that created the `httpx` client closes it.
+    Copies made by `with_options` share the pool; only the requester that created it closes
+    it. A closed requester (or one whose pool was closed) refuses to send.
     """
 
-    __slots__ = ("_owns_http", "config", "http", "tracer")
+    __slots__ = ("_closed", "_owns_pool", "config", "pool", "tracer")
 
-    def __init__(
-        self, config: ClientConfig, http: httpx.AsyncClient | None, *, owns_http: bool
-    ) -> None:
+    def __init__(self, config: ClientConfig, pool: AsyncPool, *, owns_pool: bool) -> None:
         self.config = config
-        self.http = http if http is not None else new_http_client(config)
-        self._owns_http = http is None or owns_http
+        self.pool = pool
+        self._owns_pool = owns_pool
+        self._closed = False
         # Tracing off: a tracer whose spans do nothing, and OpenTelemetry is not imported.
         self.tracer = make_tracer(config.open_telemetry, config.tracer_provider, config.base_url)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed or self.pool.closed
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The `httpx` client to build requests with; raises `PhosonError` once closed."""
+        if self.closed:
+            raise client_closed_error()
+        return self.pool.http_client
+
     def derive(self, config: ClientConfig) -> AsyncRequester:
         """A requester with other settings over the same connection pool."""
-        return AsyncRequester(config, self.http, owns_http=False)
+        return AsyncRequester(config, self.pool, owns_pool=False)
 
     async def close(self) -> None:
-        if self._owns_http:
-            await self.http.aclose()
+        self._closed = True
+        if self._owns_pool:
+            await self.pool.close()
 
     async def send(
         self,
@@ -92,7 +104,7 @@ class AsyncRequester:
             # 1. Send (httpx reads the whole body of a plain call), catching transport failures.
             retry_headers: httpx.Headers | None = None
             try:
-                response = await self.http.send(request, stream=stream, follow_redirects=False)
+                response = await self.pool.send(request, stream=stream)
                 if stream and not response.is_success:
                     # An error answer to a stream request: read its (short) body for the detail.
                     try:
@@ -177,11 +189,6 @@ class AsyncRequester:
 
 def _no_body(response: httpx.Response) -> None:
     return None
-
-
-def new_http_client(config: ClientConfig) -> httpx.AsyncClient:
-    """The `httpx` client a `PhosonClient` makes when the caller does not pass one."""
-    return httpx.AsyncClient(timeout=config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False)
 
 
 def _log_response(response: httpx.Response, started: float, retries_done: int) -> None:
