@@ -149,9 +149,8 @@ class Reply:
     def response(self) -> httpx.Response:
         if self.fails:
             raise httpx.ConnectError("connection refused")
-        stream_class = BreakingStream if self.breaks else RecordingStream
         stream = (
-            stream_class(self.chunks, httpx.ReadError("connection reset"))
+            BreakingStream(self.chunks, httpx.ReadError("connection reset"))
             if self.breaks
             else RecordingStream(self.chunks)
         )
