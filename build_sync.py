@@ -44,6 +44,18 @@ REPLACEMENTS = {
     "AsyncMessages": "Messages",
     "AsyncResource": "Resource",
     "AsyncMessageStream": "MessageStream",
+    "AsyncCustomCalls": "CustomCalls",
+    # with_raw_response: the raw-answering requester and each resource's raw twin.
+    "AsyncRawRequester": "RawRequester",
+    "AsyncAgentsWithRawResponse": "AgentsWithRawResponse",
+    "AsyncConversationsWithRawResponse": "ConversationsWithRawResponse",
+    "AsyncMessagesWithRawResponse": "MessagesWithRawResponse",
+    "AsyncPool": "Pool",
+    # The pool seams (phoson/_admission.py): an anyio FIFO gate for tasks, a threading one for
+    # threads; a pool belongs to the running event loop in one, to the process in the other.
+    "AsyncAdmissionGate": "AdmissionGate",
+    "apool_owner": "pool_owner",
+    "aclose_at_loop_end": "close_at_loop_end",
     # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
     "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
@@ -62,6 +74,8 @@ REPLACEMENTS = {
     "AsyncExitStack": "ExitStack",
     # The sleep seam (phoson/_sleep.py): anyio.sleep has no token-level blocking twin.
     "asleep": "sleep",
+    # The typing seam of with_raw_response (phoson/_response.py): a coroutine's result differs.
+    "araw_method": "raw_method",
     # The test-suite seams (tests/concurrency.py): tasks in one, threads in the other.
     "agather": "gather",
     "acheckpoint": "checkpoint",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 import httpx
@@ -19,35 +21,50 @@ from .._exceptions import PhosonError, api_error_from_response, connection_error
 from .._logging import logger
 from .._models import PhosonModel
 from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
-from .._types import DEFAULT_LIMITS, RequestOptions
+from .._types import RequestOptions
 from .._wire import Call, parse_model, parse_model_list
+from ._pool import Pool, client_closed_error
 
 __all__ = ["Requester"]
 
 M = TypeVar("M", bound=PhosonModel)
+T = TypeVar("T")
 
 
 class Requester:
-    """Sends calls over one `httpx` client with the settings of one `ClientConfig`.
+    """Sends calls with the settings of one `ClientConfig` over a shared connection pool.
 
-    Copies made by `with_options` share the `httpx` client (and so the connection pool); only
-    the requester that created the `httpx` client closes it.
+    Copies made by `with_options` share the pool; only the requester that created it closes
+    it. A closed requester (or one whose pool was closed) refuses to send.
     """
 
-    __slots__ = ("_owns_http", "config", "http")
+    __slots__ = ("_closed", "_owns_pool", "config", "pool")
 
-    def __init__(self, config: ClientConfig, http: httpx.Client | None, *, owns_http: bool) -> None:
+    def __init__(self, config: ClientConfig, pool: Pool, *, owns_pool: bool) -> None:
         self.config = config
-        self.http = http if http is not None else new_http_client(config)
-        self._owns_http = http is None or owns_http
+        self.pool = pool
+        self._owns_pool = owns_pool
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or self.pool.closed
+
+    @property
+    def http(self) -> httpx.Client:
+        """The `httpx` client to build requests with; raises `PhosonError` once closed."""
+        if self.closed:
+            raise client_closed_error()
+        return self.pool.http_client
 
     def derive(self, config: ClientConfig) -> Requester:
         """A requester with other settings over the same connection pool."""
-        return Requester(config, self.http, owns_http=False)
+        return Requester(config, self.pool, owns_pool=False)
 
     def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
+        self._closed = True
+        if self._owns_pool:
+            self.pool.close()
 
     def send(
         self,
@@ -83,7 +100,7 @@ class Requester:
             # 1. Send (httpx reads the whole body of a plain call), catching transport failures.
             retry_headers: httpx.Headers | None = None
             try:
-                response = self.http.send(request, stream=stream, follow_redirects=False)
+                response = self.pool.send(request, stream=stream)
                 if stream and not response.is_success:
                     # An error answer to a stream request: read its (short) body for the detail.
                     try:
@@ -132,20 +149,27 @@ class Requester:
 
     def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
         """Send `call` and validate its body as `model`."""
-        return parse_model(self.send(call, options), model)
+        response = self.send(call, options)
+        return self.answer(response, partial(parse_model, response, model))
 
     def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
         """Send `call` and validate its body as a list of `model`."""
-        return parse_model_list(self.send(call, options), model)
+        response = self.send(call, options)
+        return self.answer(response, partial(parse_model_list, response, model))
 
     def request_empty(self, call: Call, options: RequestOptions) -> None:
         """Send `call`, whose success has no body (204)."""
-        self.send(call, options)
+        response = self.send(call, options)
+        return self.answer(response, _no_body)
+
+    def answer(self, response: httpx.Response, parse: Callable[[], T]) -> T:
+        """What a call returns for its 2xx `response`: here, the parsed body (the requester
+        behind `with_raw_response` answers with a `RawResponse` instead)."""
+        return parse()
 
 
-def new_http_client(config: ClientConfig) -> httpx.Client:
-    """The `httpx` client a `PhosonClient` makes when the caller does not pass one."""
-    return httpx.Client(timeout=config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False)
+def _no_body() -> None:
+    return None
 
 
 def _log_response(response: httpx.Response, started: float, retries_done: int) -> None:
