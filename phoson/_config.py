@@ -21,6 +21,7 @@ import httpx
 from ._exceptions import InsecureTransportWarning, PhosonError
 from ._redact import remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
+from ._tracing import OTEL_ENV, env_flag
 from ._types import HeaderValue, RequestOptions, TimeoutTypes
 from ._wire import JSON, USER_AGENT, Call, encode_body
 
@@ -63,6 +64,9 @@ class ClientConfig:
     #: False: a response item of the wrong shape is built without validation (and logged)
     #: instead of failing the whole call.
     strict_response_validation: bool = True
+    #: One OpenTelemetry span per call (`phoson._tracing`), over this provider (None: global).
+    open_telemetry: bool = False
+    tracer_provider: object | None = field(default=None, repr=False)
 
     def copy_with(self, **changes: Any) -> ClientConfig:
         """A copy with the given settings changed, checked as the constructor checks them.
@@ -85,6 +89,10 @@ class ClientConfig:
             changes["default_query"] = _merged_query(self.default_query, changes["default_query"])
         if "strict_response_validation" in changes:
             _check_bool("strict_response_validation", changes["strict_response_validation"])
+        if "open_telemetry" in changes and not isinstance(changes["open_telemetry"], bool):
+            raise PhosonError(
+                f"open_telemetry must be True or False, got {changes['open_telemetry']!r}"
+            )
         config = replace(self, **changes)
         if "base_url" in changes or "api_key" in changes:
             _warn_if_insecure(config.base_url)
@@ -319,6 +327,8 @@ def resolve_config(
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     default_query: Mapping[str, Any] | None = None,
     strict_response_validation: bool = True,
+    open_telemetry: bool | None = None,
+    tracer_provider: object | None = None,
 ) -> ClientConfig:
     """Resolve constructor arguments: explicit values, then `PHOSON_*` variables, then defaults."""
     if api_key is None:
@@ -331,6 +341,11 @@ def resolve_config(
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     _check_retries(max_retries)
+    if open_telemetry is None:
+        # Tracing: PHOSON_OTEL decides, else giving a tracer provider turns it on.
+        open_telemetry = env_flag(OTEL_ENV)
+        if open_telemetry is None:
+            open_telemetry = tracer_provider is not None
     headers: dict[str, str] = {}
     merge_headers(headers, _checked_headers(default_headers or {}))
     _check_bool("strict_response_validation", strict_response_validation)
@@ -343,6 +358,8 @@ def resolve_config(
         max_event_size=max_event_size,
         default_query=_merged_query({}, default_query or {}),
         strict_response_validation=strict_response_validation,
+        open_telemetry=open_telemetry,
+        tracer_provider=tracer_provider,
     )
     _warn_if_insecure(config.base_url)
     return config
