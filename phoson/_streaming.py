@@ -15,6 +15,7 @@ from ._exceptions import IncompleteStreamError, MalformedEventError, StreamTimeo
 from ._logging import logger
 from ._models import EVENT_TYPES, ErrorEvent, RunDoneEvent, StreamEvent
 from ._retry import backoff_delay, server_reconnect_delay
+from ._snapshot import StreamSnapshot
 from ._sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["TERMINAL_EVENTS", "StreamState", "parse_event"]
@@ -73,7 +74,7 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
 class StreamState:
     """Decoding and progress of one logical stream, across reconnects."""
 
-    __slots__ = ("decoder", "events_received", "final", "finished", "max_event_size")
+    __slots__ = ("decoder", "events_received", "final", "finished", "max_event_size", "snapshot")
 
     def __init__(self, max_event_size: int) -> None:
         self.max_event_size = max_event_size
@@ -84,6 +85,8 @@ class StreamState:
         self.finished = False
         #: That final event, once the typed iterator has seen it.
         self.final: RunDoneEvent | ErrorEvent | None = None
+        #: The reply text, reasoning, tool calls and run id of the typed events so far.
+        self.snapshot = StreamSnapshot()
 
     @property
     def last_event_id(self) -> str:
@@ -106,6 +109,8 @@ class StreamState:
         elif event.type == "run_done" or event.type == "error":
             self.final = event
             self.finished = True
+        if event is not None:
+            self.snapshot.add(event)
         return event
 
     def reconnected(self) -> None:
@@ -137,4 +142,6 @@ class StreamState:
     def incomplete(self, reason: str, *, timed_out: bool = False) -> IncompleteStreamError:
         """The error for a stream that ended before its final event and will not be resumed."""
         cls = StreamTimeoutError if timed_out else IncompleteStreamError
-        return cls(reason, events_received=self.events_received, last_event_id=self.last_event_id)
+        error = cls(reason, events_received=self.events_received, last_event_id=self.last_event_id)
+        error.partial_text = self.snapshot.text
+        return error

@@ -23,6 +23,7 @@ from .._exceptions import (
 )
 from .._logging import logger
 from .._models import RunDoneEvent, StreamEvent
+from .._snapshot import ToolCall
 from .._sse import ServerSentEvent
 from .._streaming import StreamState
 from .._tracing import NO_SPAN, CallSpan
@@ -52,6 +53,8 @@ class AsyncMessageStream:
         self._idempotency_key = options.get("idempotency_key") or new_idempotency_key()
         self._state = StreamState(requester.config.max_event_size)
         self._response: httpx.Response | None = None
+        # The latest response, kept after it is closed: its status and headers stay readable.
+        self._last_response: httpx.Response | None = None
         self._chunks: AsyncGenerator[bytes, None] | None = None
         self._request_id: str | None = None
         self._reconnects = 0
@@ -75,8 +78,29 @@ class AsyncMessageStream:
 
     @property
     def response(self) -> httpx.Response | None:
-        """The current HTTP response, once the stream has been opened."""
-        return self._response
+        """The (latest) HTTP response, once the stream has been opened: its status and headers
+        stay readable after the stream has ended (its body is closed by then)."""
+        return self._last_response
+
+    @property
+    def text(self) -> str:
+        """The reply so far (the `token` contents), while iterating and after."""
+        return self._state.snapshot.text
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning so far (the `reasoning` contents)."""
+        return self._state.snapshot.reasoning
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls so far, paired by id; `result` is None until its `tool_end`."""
+        return self._state.snapshot.tool_calls
+
+    @property
+    def run_id(self) -> str | None:
+        """The run's id, once its `run_done` has arrived."""
+        return self._state.snapshot.run_id
 
     @property
     def last_event_id(self) -> str:
@@ -142,7 +166,7 @@ class AsyncMessageStream:
                 last_event_id=self._state.last_event_id or None,
                 span=self._span,
             )
-        self._response = response
+        self._response = self._last_response = response
         self._request_id = response.headers.get("x-request-id", self._request_id)
         content_type = response.headers.get("content-type", "")
         if not content_type.startswith("text/event-stream"):
