@@ -25,6 +25,7 @@ from .._logging import logger
 from .._models import RunDoneEvent, StreamEvent
 from .._sse import ServerSentEvent
 from .._streaming import StreamState
+from .._tracing import NO_SPAN, CallSpan
 from .._types import WriteRequestOptions
 from .._wire import Call
 from ._requester import AsyncRequester
@@ -55,6 +56,8 @@ class AsyncMessageStream:
         self._request_id: str | None = None
         self._reconnects = 0
         self._closed = False
+        # The call's span, started when the request first goes out (NO_SPAN: not traced).
+        self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
         status = "closed" if self._closed else "open" if self._response is not None else "unopened"
@@ -89,7 +92,11 @@ class AsyncMessageStream:
 
     async def __aenter__(self) -> Self:
         if self._chunks is None and not self._closed:
-            await self._open()
+            try:
+                await self._open()
+            except BaseException as error:
+                self._span_failed(error)
+                raise
         return self
 
     async def __aexit__(
@@ -103,6 +110,7 @@ class AsyncMessageStream:
     async def close(self) -> None:
         """Close the HTTP response now; safe to call more than once."""
         self._closed = True
+        self._span.end_stream(self._state)
         await self._close_response()
 
     async def _close_response(self) -> None:
@@ -121,13 +129,19 @@ class AsyncMessageStream:
 
     async def _open(self) -> AsyncGenerator[bytes, None]:
         """Send the request (again, with `Last-Event-ID`, when resuming) and check the answer."""
-        response = await self._requester.send(
-            self._call,
-            self._options,
-            stream=True,
-            idempotency_key=self._idempotency_key,
-            last_event_id=self._state.last_event_id or None,
-        )
+        if self._span is NO_SPAN:
+            # One span for the whole stream, every reconnect included; ended when it ends.
+            self._span = self._requester.tracer.start(self._call)
+            self._span.watch(self, self._state)
+        with self._span.current():
+            response = await self._requester.send(
+                self._call,
+                self._options,
+                stream=True,
+                idempotency_key=self._idempotency_key,
+                last_event_id=self._state.last_event_id or None,
+                span=self._span,
+            )
         self._response = response
         self._request_id = response.headers.get("x-request-id", self._request_id)
         content_type = response.headers.get("content-type", "")
@@ -148,6 +162,11 @@ class AsyncMessageStream:
         # httpx declares the byte iterator as an iterator; it is a generator, which can be closed.
         self._chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
         return self._chunks
+
+    def _span_failed(self, error: BaseException) -> None:
+        """End the span with the error that ends the stream (not when a loop is left early)."""
+        if not isinstance(error, GeneratorExit):
+            self._span.end_stream(self._state, error=error)
 
     # -- Reading ---------------------------------------------------------------------------
 
@@ -172,6 +191,8 @@ class AsyncMessageStream:
                 await self._resume_or_raise(f"{type(exc).__name__}: {exc}", exc)
                 continue
             batch = state.feed(chunk)
+            if self._state.finished:
+                self._span.end_stream(state, batch)  # the stream's span ends at the final event
             if batch:
                 self._reconnects = 0
                 return batch
@@ -205,6 +226,7 @@ class AsyncMessageStream:
             raise state.incomplete(reason, timed_out=timed_out) from exc
         delay = state.reconnect_delay(self._reconnects)
         self._reconnects += 1
+        self._span.reconnect(self._reconnects, delay, reason, state.last_event_id)
         logger.info(
             "stream %s broke after %d events (%s); resuming after id %r in %.2f s (%d of %d)",
             self._call.path,
@@ -231,6 +253,9 @@ class AsyncMessageStream:
                     event = state.typed(sse)
                     if event is not None:
                         yield event
+        except BaseException as error:
+            self._span_failed(error)
+            raise
         finally:
             await self.close()
 
@@ -246,6 +271,9 @@ class AsyncMessageStream:
             while (batch := await self._next_batch()) is not None:
                 for sse in batch:
                     yield sse
+        except BaseException as error:
+            self._span_failed(error)
+            raise
         finally:
             await self.close()
 

@@ -27,6 +27,7 @@ from .._logging import logger
 from .._models import RunDoneEvent, StreamEvent
 from .._sse import ServerSentEvent
 from .._streaming import StreamState
+from .._tracing import NO_SPAN, CallSpan
 from .._types import WriteRequestOptions
 from .._wire import Call
 from ._requester import Requester
@@ -57,6 +58,8 @@ class MessageStream:
         self._request_id: str | None = None
         self._reconnects = 0
         self._closed = False
+        # The call's span, started when the request first goes out (NO_SPAN: not traced).
+        self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
         status = "closed" if self._closed else "open" if self._response is not None else "unopened"
@@ -91,7 +94,11 @@ class MessageStream:
 
     def __enter__(self) -> Self:
         if self._chunks is None and not self._closed:
-            self._open()
+            try:
+                self._open()
+            except BaseException as error:
+                self._span_failed(error)
+                raise
         return self
 
     def __exit__(
@@ -105,6 +112,7 @@ class MessageStream:
     def close(self) -> None:
         """Close the HTTP response now; safe to call more than once."""
         self._closed = True
+        self._span.end_stream(self._state)
         self._close_response()
 
     def _close_response(self) -> None:
@@ -123,13 +131,19 @@ class MessageStream:
 
     def _open(self) -> Generator[bytes, None]:
         """Send the request (again, with `Last-Event-ID`, when resuming) and check the answer."""
-        response = self._requester.send(
-            self._call,
-            self._options,
-            stream=True,
-            idempotency_key=self._idempotency_key,
-            last_event_id=self._state.last_event_id or None,
-        )
+        if self._span is NO_SPAN:
+            # One span for the whole stream, every reconnect included; ended when it ends.
+            self._span = self._requester.tracer.start(self._call)
+            self._span.watch(self, self._state)
+        with self._span.current():
+            response = self._requester.send(
+                self._call,
+                self._options,
+                stream=True,
+                idempotency_key=self._idempotency_key,
+                last_event_id=self._state.last_event_id or None,
+                span=self._span,
+            )
         self._response = response
         self._request_id = response.headers.get("x-request-id", self._request_id)
         content_type = response.headers.get("content-type", "")
@@ -150,6 +164,11 @@ class MessageStream:
         # httpx declares the byte iterator as an iterator; it is a generator, which can be closed.
         self._chunks = cast(Generator[bytes, None], response.iter_bytes())
         return self._chunks
+
+    def _span_failed(self, error: BaseException) -> None:
+        """End the span with the error that ends the stream (not when a loop is left early)."""
+        if not isinstance(error, GeneratorExit):
+            self._span.end_stream(self._state, error=error)
 
     # -- Reading ---------------------------------------------------------------------------
 
@@ -174,6 +193,8 @@ class MessageStream:
                 self._resume_or_raise(f"{type(exc).__name__}: {exc}", exc)
                 continue
             batch = state.feed(chunk)
+            if self._state.finished:
+                self._span.end_stream(state, batch)  # the stream's span ends at the final event
             if batch:
                 self._reconnects = 0
                 return batch
@@ -207,6 +228,7 @@ class MessageStream:
             raise state.incomplete(reason, timed_out=timed_out) from exc
         delay = state.reconnect_delay(self._reconnects)
         self._reconnects += 1
+        self._span.reconnect(self._reconnects, delay, reason, state.last_event_id)
         logger.info(
             "stream %s broke after %d events (%s); resuming after id %r in %.2f s (%d of %d)",
             self._call.path,
@@ -233,6 +255,9 @@ class MessageStream:
                     event = state.typed(sse)
                     if event is not None:
                         yield event
+        except BaseException as error:
+            self._span_failed(error)
+            raise
         finally:
             self.close()
 
@@ -248,6 +273,9 @@ class MessageStream:
             while (batch := self._next_batch()) is not None:
                 for sse in batch:
                     yield sse
+        except BaseException as error:
+            self._span_failed(error)
+            raise
         finally:
             self.close()
 
