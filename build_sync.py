@@ -44,6 +44,11 @@ REPLACEMENTS = {
     "AsyncMessages": "Messages",
     "AsyncResource": "Resource",
     "AsyncMessageStream": "MessageStream",
+    # Runtime-only helpers that exist on the blocking classes only (phoson/_misuse.py): the
+    # async classes derive from an empty base, the blocking ones from the base whose
+    # `__aiter__`/`__aenter__` explain that `async for`/`async with` need AsyncPhosonClient.
+    # Mapped by name so unasync never rewrites those methods (it would make them `__iter__`).
+    "AsyncStreamUsage": "BlockingStreamUsage",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",
