@@ -71,6 +71,8 @@ REPLACEMENTS = {
     "apoll_until": "poll_until",
     "AJob": "Job",
     "AsyncServerThread": "ServerThread",
+    # LocalPhosonServer's in-process transports: one per kind of httpx client.
+    "async_transport": "transport",
 }
 
 #: Words that must not survive in generated code (comments and docstrings included).

@@ -60,6 +60,9 @@ class Call:
     body: dict[str, Any] | None = None
     params: dict[str, str] | None = None
     accept: str = JSON
+    #: The SDK method that makes this call, as `"{resource}.{method}"` (`"agents.create"`,
+    #: `"messages.stream"`): names it in traces and logs. `"request"` for a call built by hand.
+    operation: str = "request"
 
     @property
     def changes_state(self) -> bool:
@@ -95,26 +98,29 @@ def _without_none(**fields: Any) -> dict[str, Any]:
 
 def agents_create(name: str, description: str, memory_type: MemoryType) -> Call:
     body = {"name": name, "description": description, "memory_type": memory_type}
-    return Call("POST", "/agents", body)
+    return Call("POST", "/agents", body, operation="agents.create")
 
 
 def agents_list() -> Call:
-    return Call("GET", "/agents")
+    return Call("GET", "/agents", operation="agents.list")
 
 
 def agents_get(agent_id: str) -> Call:
-    return Call("GET", f"/agents/{path_segment(agent_id, 'agent_id')}")
+    path = f"/agents/{path_segment(agent_id, 'agent_id')}"
+    return Call("GET", path, operation="agents.get")
 
 
 def agents_update(
     agent_id: str, name: str | None, description: str | None, memory_type: MemoryType | None
 ) -> Call:
     body = _without_none(name=name, description=description, memory_type=memory_type)
-    return Call("PATCH", f"/agents/{path_segment(agent_id, 'agent_id')}", body)
+    path = f"/agents/{path_segment(agent_id, 'agent_id')}"
+    return Call("PATCH", path, body, operation="agents.update")
 
 
 def agents_delete(agent_id: str) -> Call:
-    return Call("DELETE", f"/agents/{path_segment(agent_id, 'agent_id')}")
+    path = f"/agents/{path_segment(agent_id, 'agent_id')}"
+    return Call("DELETE", path, operation="agents.delete")
 
 
 def _agent_mcp_path(agent_id: str, mcp_id: str) -> str:
@@ -122,11 +128,11 @@ def _agent_mcp_path(agent_id: str, mcp_id: str) -> str:
 
 
 def agents_attach_mcp(agent_id: str, mcp_id: str) -> Call:
-    return Call("POST", _agent_mcp_path(agent_id, mcp_id))
+    return Call("POST", _agent_mcp_path(agent_id, mcp_id), operation="agents.attach_mcp")
 
 
 def agents_detach_mcp(agent_id: str, mcp_id: str) -> Call:
-    return Call("DELETE", _agent_mcp_path(agent_id, mcp_id))
+    return Call("DELETE", _agent_mcp_path(agent_id, mcp_id), operation="agents.detach_mcp")
 
 
 # -- Conversations --------------------------------------------------------------------------
@@ -134,11 +140,12 @@ def agents_detach_mcp(agent_id: str, mcp_id: str) -> Call:
 
 def conversations_create(agent_id: str, title: str, thread_id: str | None) -> Call:
     body = _without_none(agent_id=agent_id, title=title, thread_id=thread_id)
-    return Call("POST", "/conversations", body)
+    return Call("POST", "/conversations", body, operation="conversations.create")
 
 
 def conversations_list(agent_id: str | None) -> Call:
-    return Call("GET", "/conversations", params=_without_none(agent_id=agent_id) or None)
+    params = _without_none(agent_id=agent_id) or None
+    return Call("GET", "/conversations", params=params, operation="conversations.list")
 
 
 def _conversation_path(conversation_id: str) -> str:
@@ -146,15 +153,18 @@ def _conversation_path(conversation_id: str) -> str:
 
 
 def conversations_get(conversation_id: str) -> Call:
-    return Call("GET", _conversation_path(conversation_id))
+    return Call("GET", _conversation_path(conversation_id), operation="conversations.get")
 
 
 def conversations_update(conversation_id: str, title: str | None) -> Call:
-    return Call("PATCH", _conversation_path(conversation_id), _without_none(title=title))
+    body = _without_none(title=title)
+    return Call(
+        "PATCH", _conversation_path(conversation_id), body, operation="conversations.update"
+    )
 
 
 def conversations_delete(conversation_id: str) -> Call:
-    return Call("DELETE", _conversation_path(conversation_id))
+    return Call("DELETE", _conversation_path(conversation_id), operation="conversations.delete")
 
 
 # -- Messages -------------------------------------------------------------------------------
@@ -183,11 +193,14 @@ def messages_send(
         )
     )
     path = f"{_conversation_path(conversation_id)}/messages"
-    return Call("POST", path, body, accept=EVENT_STREAM if stream else JSON)
+    if stream:
+        return Call("POST", path, body, accept=EVENT_STREAM, operation="messages.stream")
+    return Call("POST", path, body, operation="messages.send")
 
 
 def messages_list(conversation_id: str) -> Call:
-    return Call("GET", f"{_conversation_path(conversation_id)}/messages")
+    path = f"{_conversation_path(conversation_id)}/messages"
+    return Call("GET", path, operation="messages.list")
 
 
 # -- Headers and bodies ---------------------------------------------------------------------

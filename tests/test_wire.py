@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
+
 import httpx
 import pytest
 
-from phoson import Agent, PhosonResponseValidationError
+from phoson import Agent, MessageStream, PhosonClient, PhosonResponseValidationError
 from phoson import _wire as wire
+from phoson._sync._requester import Requester
 from tests.payloads import AGENT
 
 
@@ -65,6 +68,42 @@ def test_every_call_matches_the_contract_table() -> None:
         "text/event-stream",
     )
     assert stream.body == {"content": "hi", "stream": True, "provider": "openai"}
+
+
+class _Sent(Exception):
+    """Stops a call at the requester, carrying the `Call` it was about to send."""
+
+    def __init__(self, call: wire.Call) -> None:
+        self.call = call
+
+
+def test_every_client_method_names_its_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each public resource method sends a Call whose operation is "{resource}.{method}"."""
+
+    def capture(self: Requester, call: wire.Call, *args: object, **kwargs: object) -> None:
+        raise _Sent(call)
+
+    monkeypatch.setattr(Requester, "send", capture)
+    client = PhosonClient(api_key="k", base_url="http://phoson.test")
+    seen = {}
+    for resource in ("agents", "conversations", "messages"):
+        manager = getattr(client, resource)
+        for name in dir(manager):
+            if name.startswith("_"):
+                continue
+            method = getattr(manager, name)
+            required = [
+                p
+                for p in inspect.signature(method).parameters.values()
+                if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+            ]
+            with pytest.raises(_Sent) as sent:
+                result = method(*("x" for _ in required))
+                if isinstance(result, MessageStream):
+                    next(iter(result))
+            seen[f"{resource}.{name}"] = sent.value.call.operation
+    assert seen == {name: name for name in seen}
+    assert len(seen) == 15
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,12 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from . import _validation as v
 from ._faults import Fault, FaultQueue
+from ._requestlog import RecordedRequest, RequestLog
 
 __all__ = [
     "App",
@@ -42,15 +43,8 @@ __all__ = [
 
 Event = tuple[str, dict[str, Any]]
 JSON_TYPE = "application/json"
-
-
-class RecordedRequest(NamedTuple):
-    """One request as it arrived: method, raw request target (still percent-encoded, with its
-    query string) and headers (names lower-cased)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
+#: Idempotency keys remembered (a real API keeps them for a day; a test server, the latest).
+MAX_IDEMPOTENCY_RECORDS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +54,8 @@ class ServerStats:
     runs_created: int
     """Runs started by `messages.send`/`messages.stream` (replays and resumes start none)."""
     requests: list[RecordedRequest]
-    """Every request received since the last `reset()`, in arrival order."""
+    """The latest requests received since the last `reset()`, oldest first (the server keeps
+    the last `request_log_size`, and fewer when their bodies exceed 32 MiB)."""
     request_bodies: list[bytes]
     """The body of each request in `requests`, at the same index."""
     active_streams: int
@@ -237,6 +232,7 @@ class App:
         self.active_streams = 0
         self.open_connections = 0
         self._last_time = datetime.now(UTC)
+        self.requests = RequestLog()
         self.reset()
 
     # -- bookkeeping (caller holds the lock) ----------------------------------------------
@@ -250,16 +246,15 @@ class App:
         self.idempotent: dict[tuple[str, str, str], Response | Run] = {}
         self.faults.clear()
         self.runs_created = 0
-        self.requests: list[RecordedRequest] = []
-        self.request_bodies: list[bytes] = []
+        self.requests.clear()
         self.disconnects = 0
         self.streams_completed = 0
 
     def stats(self) -> ServerStats:
         return ServerStats(
             runs_created=self.runs_created,
-            requests=list(self.requests),
-            request_bodies=list(self.request_bodies),
+            requests=self.requests.requests(),
+            request_bodies=self.requests.bodies(),
             active_streams=self.active_streams,
             disconnects=self.disconnects,
             streams_completed=self.streams_completed,
@@ -329,6 +324,8 @@ class App:
                 self.idempotent[record_key] = (
                     result.run if isinstance(result, StreamPlan) else result
                 )
+                if len(self.idempotent) > MAX_IDEMPOTENCY_RECORDS:  # forget the oldest key
+                    del self.idempotent[next(iter(self.idempotent))]
             return result
 
     def _authenticate(self, headers: dict[str, str]) -> Response | None:
@@ -459,6 +456,10 @@ class App:
         del self.conversations[conversation_id]
         self.messages.pop(conversation_id, None)
         self.scripts.pop(conversation_id, None)
+        for run_id in [
+            key for key, run in self.runs.items() if run.conversation_id == conversation_id
+        ]:
+            del self.runs[run_id]
 
     # -- messages and runs ------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The HTTP side of the local server: one thread per connection (`ThreadingHTTPServer`),
-HTTP/1.1 keep-alive, chunked event streams, and the faults that need a socket (drops, cuts,
-delays)."""
+HTTP/1.1 keep-alive (idle connections closed after `idle_timeout`), chunked event streams, and
+the faults acted out on a socket (drops, cuts, delays). What to answer comes from `_exchange`."""
 
 from __future__ import annotations
 
@@ -10,22 +10,31 @@ import select
 import socket
 import sys
 import time
-import traceback
-import uuid
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import BaseServer, TCPServer
 from typing import Any
 
-from ._app import App, RecordedRequest, Response, StreamPlan, dumps, is_stream_request
+from ._app import App, Response, StreamPlan, dumps
+from ._exchange import (
+    STREAM_HEADERS,
+    StreamWriter,
+    admit,
+    answer,
+    body_headers,
+    new_request_id,
+    too_large,
+)
 
-__all__ = ["HTTPServer", "Handler"]
+__all__ = ["DEFAULT_IDLE_TIMEOUT", "DEFAULT_MAX_BODY_SIZE", "HTTPServer", "Handler"]
 
-MAX_BODY = 16 * 1024 * 1024
+DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
+DEFAULT_IDLE_TIMEOUT = 30.0
+#: A body over the limit but not over this is read and thrown away (so the client reads the
+#: 413); a larger one is not read: the connection is closed after the 413.
+_DRAIN_LIMIT = 64 * 1024 * 1024
 _DIGITS = re.compile(r"[0-9]+")
-_PREAMBLE = b"retry: 100\n\n: ping\n\n"
-_PING = b": ping\n\n"
 
 
 class HTTPServer(ThreadingHTTPServer):
@@ -34,11 +43,21 @@ class HTTPServer(ThreadingHTTPServer):
     request_queue_size = 1024
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: App, *, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: App,
+        *,
+        verbose: bool = False,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
         self.verbose = verbose
+        self.max_body_size = max_body_size
+        self.idle_timeout = idle_timeout
         self.connections: set[socket.socket] = set()
         super().__init__(address, Handler)
 
@@ -65,12 +84,13 @@ class HTTPServer(ThreadingHTTPServer):
 
 
 class _Refused(Exception):
-    """The request cannot be read: answer `status` with `detail`, then close the connection."""
+    """The request cannot be read: answer `response`, then close the connection."""
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(status, detail)
-        self.status = status
-        self.detail = detail
+        self.response = (
+            too_large() if status == 413 else Response(status, dumps({"detail": detail}))
+        )
 
 
 class _ClientGone(Exception):
@@ -107,7 +127,6 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "phoson-local"
     sys_version = ""
     disable_nagle_algorithm = True
-    timeout = None  # keep-alive connections wait for as long as the client keeps them
 
     def __init__(self, request: Any, client_address: Any, server: BaseServer) -> None:
         assert isinstance(server, HTTPServer)
@@ -118,6 +137,12 @@ class Handler(BaseHTTPRequestHandler):
         super().__init__(request, client_address, server)
 
     # -- connection lifetime ----------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        # A connection that sends nothing for `idle_timeout` seconds is closed: the request
+        # parser answers a timed-out read by closing the connection.
+        self.connection.settimeout(self.http.idle_timeout)
 
     def handle(self) -> None:
         with self.app.lock:
@@ -163,40 +188,24 @@ class Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        self.request_id = f"req_{uuid.uuid4().hex}"
+        self.request_id = new_request_id()
         app = self.app
         try:
             body = self._read_body()
         except _Refused as refused:
             self.close_connection = True
-            self._respond(Response(refused.status, dumps({"detail": refused.detail})))
+            self._respond(refused.response)
             return
-        method, target = self.command, self.path
-        path = target.partition("?")[0]
         headers = {name.lower(): value for name, value in self.headers.items()}
-        stream = is_stream_request(method, path, headers, body)
-        with app.lock:
-            app.requests.append(RecordedRequest(method, target, headers))
-            app.request_bodies.append(body)
-            delay = app.faults.take_delay(path)
-            fault = app.faults.take_for_request(path, stream)
-        if delay and app.stopping.wait(delay):
+        admission = admit(app, self.command, self.path, headers, body)
+        if admission.delay and app.stopping.wait(admission.delay):
             self.close_connection = True
             return
-        if fault is not None and fault.kind == "drop":
+        result = answer(app, admission, verbose=self.http.verbose)
+        if result is None:
             self._drop()
-            return
-        if fault is not None:
-            self._respond(app.fault_response(fault, method, path))
-            return
-        try:
-            result = app.handle(method, target, headers, body)
-        except Exception:  # a bug here must not kill the server: answer 500 and carry on
-            if self.http.verbose:
-                traceback.print_exc()
-            result = Response(500, dumps({"detail": "Internal Server Error"}))
-        if isinstance(result, StreamPlan):
-            self._stream(result, path)
+        elif isinstance(result, StreamPlan):
+            self._stream(result, admission.path)
         else:
             self._respond(result)
 
@@ -212,7 +221,8 @@ class Handler(BaseHTTPRequestHandler):
         length = lengths.pop()
         if lengths or not _DIGITS.fullmatch(length):
             raise _Refused(400, "Invalid Content-Length")
-        if int(length) > MAX_BODY:
+        if int(length) > self.http.max_body_size:
+            self._discard(int(length))
             raise _Refused(413, "Request body too large")
         body = self.rfile.read(int(length))
         if len(body) < int(length):
@@ -229,7 +239,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise _Refused(400, "Invalid chunked body")
             chunk_size = int(digits, 16)
             size += chunk_size
-            if size > MAX_BODY:
+            if size > self.http.max_body_size:
                 raise _Refused(413, "Request body too large")
             if chunk_size == 0:
                 while self.rfile.readline(65537).strip():  # trailers
@@ -238,6 +248,18 @@ class Handler(BaseHTTPRequestHandler):
             parts.append(self.rfile.read(chunk_size))
             if self.rfile.readline(3).strip():
                 raise _Refused(400, "Invalid chunked body")
+
+    def _discard(self, length: int) -> None:
+        """Read and drop a refused body of at most `_DRAIN_LIMIT` bytes, so the client, still
+        sending it, gets to read the answer instead of a reset connection."""
+        if length > _DRAIN_LIMIT:
+            return  # not worth reading: the 413 goes out and the connection closes
+        remaining = length
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 65536))
+            if not chunk:
+                return
+            remaining -= len(chunk)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -256,12 +278,8 @@ class Handler(BaseHTTPRequestHandler):
     def _respond(self, response: Response) -> None:
         """Write a whole response (headers and body in one write)."""
         self.log_request(response.status)
-        headers = list(response.headers)
+        headers = body_headers(response)
         body = response.body
-        if body is not None:
-            if response.content_type is not None:
-                headers.append(("content-type", response.content_type))
-            headers.append(("content-length", str(len(body))))
         if self.command == "HEAD":
             body = None
         self.wfile.write(self._head(response.status, headers) + (body or b""))
@@ -270,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
         """Errors raised by the HTTP parser itself (bad request line, huge headers...): JSON
         like every other error, then close the connection."""
         self.close_connection = True
-        self.request_id = f"req_{uuid.uuid4().hex}"
+        self.request_id = new_request_id()
         with contextlib.suppress(OSError):
             self._respond(Response(code, dumps({"detail": message or _phrase(code)})))
 
@@ -289,21 +307,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def _stream(self, plan: StreamPlan, path: str) -> None:
         app = self.app
-        with app.lock:
-            faults = app.faults.take_for_stream(path)
-            app.active_streams += 1
+        writer = StreamWriter(app, plan, path)
         self.log_request(200)
         self._chunked = self.request_version == "HTTP/1.1"
         if not self._chunked:
             self.close_connection = True
-        headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache")]
-        headers.append(("x-accel-buffering", "no"))
+        headers = list(STREAM_HEADERS)
         if self._chunked:
             headers.append(("transfer-encoding", "chunked"))
         outcome = "disconnected"
         try:
             self.wfile.write(self._head(200, headers))
-            outcome = self._write_events(plan, faults.cut_after, faults.malformed)
+            watcher = _Watcher(self.connection)
+            for piece in writer:
+                if isinstance(piece, bytes):
+                    self._emit(piece)
+                else:
+                    self._pause(watcher, piece)
+            outcome = "cut" if writer.cut else "completed"
             if outcome == "completed":
                 self.wfile.write(b"0\r\n\r\n" if self._chunked else b"")
         except (OSError, _ClientGone):
@@ -314,59 +335,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
             if outcome == "cut":
                 self._drop()
-            with app.lock:
-                app.active_streams -= 1
-                if outcome == "completed":
-                    app.streams_completed += 1
-                elif outcome == "disconnected" and not app.stopping.is_set():
-                    app.disconnects += 1
+            writer.finish(outcome, count_disconnect=not app.stopping.is_set())
 
-    def _write_events(self, plan: StreamPlan, cut_after: int | None, malformed: str | None) -> str:
-        """Write the run's events; "completed", or "cut" when a cut fault fired."""
-        app, run = self.app, plan.run
-        if cut_after == 0:
-            return "cut"
-        if run.raw is not None:
-            self._emit(run.raw)
-            return "cut" if cut_after is not None else "completed"
-        delay = run.delay if run.delay is not None else app.event_delay
-        ping_interval = app.ping_interval
-        watcher = _Watcher(self.connection)
-        indexes = range(plan.after, len(run.events))
-        spoiled = next((i for i in indexes if run.events[i][0] == "token"), plan.after)
-        self._emit(_PREAMBLE)
-        last_write = time.monotonic()
-        for written, index in enumerate(indexes):
-            if written and delay > 0:
-                last_write = self._idle(watcher, delay, ping_interval, last_write)
-            elif delay > 0 or ping_interval:
-                self._check_peer(watcher)
-            self._emit(run.frame(index, malformed if index == spoiled else None))
-            last_write = time.monotonic()
-            if cut_after is not None and written + 1 >= cut_after:
-                return "cut"
-        return "completed"
-
-    def _check_peer(self, watcher: _Watcher) -> None:
-        if self.app.stopping.is_set() or (watcher.readable(0) and watcher.peer_closed()):
-            raise _ClientGone
-
-    def _idle(
-        self, watcher: _Watcher, seconds: float, ping_interval: float | None, last_write: float
-    ) -> float:
-        """Wait `seconds` between two events, sending `: ping` every `ping_interval` and
-        noticing at once if the client goes away. Returns the time of the last write."""
+    def _pause(self, watcher: _Watcher, seconds: float) -> None:
+        """Wait `seconds` between two pieces of a stream, noticing at once if the client goes
+        away (or the server stops)."""
         deadline = time.monotonic() + seconds
         while True:
             now = time.monotonic()
-            if ping_interval and now >= last_write + ping_interval:
-                self._emit(_PING)
-                last_write = now
             if now >= deadline:
-                self._check_peer(watcher)
-                return last_write
-            until = min(deadline, last_write + ping_interval) if ping_interval else deadline
-            wait = min(max(until - now, 0.0), 0.25)
+                if self.app.stopping.is_set() or (watcher.readable(0) and watcher.peer_closed()):
+                    raise _ClientGone
+                return
+            wait = min(deadline - now, 0.25)
             if watcher.readable(wait):
                 if watcher.peer_closed():
                     raise _ClientGone

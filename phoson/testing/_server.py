@@ -9,7 +9,9 @@ from typing import Any
 
 from ._app import App, Script, ServerStats, fail_response
 from ._faults import BODY_KINDS, EVENT_KINDS, Fault
-from ._http import HTTPServer
+from ._http import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, HTTPServer
+from ._requestlog import DEFAULT_MAX_ENTRIES
+from ._transport import LocalAsyncTransport, LocalTransport
 
 __all__ = ["LocalPhosonServer"]
 
@@ -36,6 +38,12 @@ class LocalPhosonServer:
     `Last-Event-ID: <run_id>:<n>` is sent. Responses are kept once the endpoint ran (success,
     404 for a missing object, a failed run's 502); 401, 422 and injected faults are not kept.
 
+    `transport()` and `async_transport()` reach the same API without a socket (the server
+    need not be started). It stays bounded when left running: it records only the latest
+    `request_log_size` requests (and at most 32 MiB of their bodies), remembers the latest
+    1,000 idempotency keys, closes a keep-alive connection idle for `idle_timeout` seconds,
+    and answers 413 to a body over `max_body_size` bytes.
+
     `api_key`, `event_delay` and `ping_interval` may be changed while the server runs.
     """
 
@@ -48,15 +56,27 @@ class LocalPhosonServer:
         event_delay: float = 0.0,
         ping_interval: float | None = None,
         verbose: bool = False,
+        request_log_size: int = DEFAULT_MAX_ENTRIES,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         if event_delay < 0:
             raise ValueError("event_delay must be >= 0")
         if ping_interval is not None and ping_interval <= 0:
             raise ValueError("ping_interval must be > 0 (or None for no periodic pings)")
+        if request_log_size < 1:
+            raise ValueError("request_log_size must be >= 1")
+        if idle_timeout is not None and idle_timeout <= 0:
+            raise ValueError("idle_timeout must be > 0 (or None to keep idle connections)")
+        if max_body_size < 0:
+            raise ValueError("max_body_size must be >= 0")
         self._app = App(api_key, event_delay, ping_interval)
+        self._app.requests.max_entries = request_log_size
         self._host = host
         self._port = port
         self._verbose = verbose
+        self._idle_timeout = idle_timeout
+        self._max_body_size = max_body_size
         self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -134,7 +154,13 @@ class LocalPhosonServer:
             if self._httpd is not None:
                 return self
             self._app.stopping.clear()
-            httpd = HTTPServer((self._host, self._port), self._app, verbose=self._verbose)
+            httpd = HTTPServer(
+                (self._host, self._port),
+                self._app,
+                verbose=self._verbose,
+                max_body_size=self._max_body_size,
+                idle_timeout=self._idle_timeout,
+            )
             thread = threading.Thread(
                 target=httpd.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -168,6 +194,23 @@ class LocalPhosonServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    # -- in-process transports --------------------------------------------------------------
+
+    def transport(self) -> LocalTransport:
+        """An `httpx` transport that hands requests straight to this server's API: no socket,
+        no thread, and the server need not be started. Streams still arrive event by event
+        and faults still apply::
+
+            http = httpx.Client(transport=server.transport())
+            client = PhosonClient(api_key=server.api_key, base_url="http://phoson.local",
+                                  http_client=http)
+        """
+        return LocalTransport(self._app, self._max_body_size)
+
+    def async_transport(self) -> LocalAsyncTransport:
+        """`transport()` for an `httpx.AsyncClient` (asyncio or trio)."""
+        return LocalAsyncTransport(self._app, self._max_body_size)
 
     def reset(self) -> None:
         """Forget everything: agents, conversations, messages, runs, idempotency records,

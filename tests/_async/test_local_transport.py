@@ -1,0 +1,151 @@
+"""LocalPhosonServer's socket-less transport, driven through the SDK client: the same API, the
+same recorded requests and the same injected faults as over HTTP, with no socket at all."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from phoson import (
+    AsyncPhosonClient,
+    IncompleteStreamError,
+    PhosonAPIError,
+    PhosonResponseValidationError,
+)
+from phoson.testing import LocalPhosonServer, reply_text
+from tests._async.live import new_conversation
+
+BASE_URL = "http://phoson.local"
+
+
+@pytest.fixture
+def unstarted() -> LocalPhosonServer:
+    """A local server that never listens: only its in-process transport reaches it."""
+    return LocalPhosonServer("pk_transport")
+
+
+@pytest.fixture
+async def client(unstarted: LocalPhosonServer) -> AsyncIterator[AsyncPhosonClient]:
+    """A client whose httpx client sends every request through the server's transport."""
+    async with httpx.AsyncClient(transport=unstarted.async_transport()) as http:
+        yield AsyncPhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
+
+
+async def test_calls_reach_a_server_that_is_not_listening(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer
+) -> None:
+    """Every call is answered through the transport, and the server records each request as
+    sent (method, path, auth and idempotency headers, body) without opening a socket."""
+    conversation_id = await new_conversation(client)
+    reply = await client.messages.send(conversation_id, "Hello")
+    assert reply.content == reply_text("Hello") and reply.request_id is not None
+    assert [m.role for m in await client.messages.list(conversation_id)] == ["user", "assistant"]
+    stats = unstarted.stats
+    assert not unstarted.running and stats.open_connections == 0
+    assert [(r.method, r.path) for r in stats.requests] == [
+        ("POST", "/agents"),
+        ("POST", "/conversations"),
+        ("POST", f"/conversations/{conversation_id}/messages"),
+        ("GET", f"/conversations/{conversation_id}/messages"),
+    ]
+    send = stats.requests[2]
+    assert send.headers["authorization"] == "Bearer pk_transport"
+    assert send.headers["idempotency-key"] and "idempotency-key" not in stats.requests[3].headers
+    assert stats.request_bodies[2] == b'{"content":"Hello","stream":false}'
+
+
+async def test_stream_events_arrive_before_the_run_ends(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer
+) -> None:
+    """A stream is delivered piece by piece: the first event reaches the caller while the
+    server is still writing the run, and the run completes once the caller has read it all."""
+    conversation_id = await new_conversation(client)
+    unstarted.event_delay = 0.01
+    seen: list[tuple[str, int, int]] = []
+    async for event in client.messages.stream(conversation_id, "one two three"):
+        stats = unstarted.stats
+        seen.append((event.type, stats.active_streams, stats.streams_completed))
+    assert seen[0] == ("token", 1, 0)
+    assert seen[-1][0] == "run_done"
+    assert "".join(t for t, _, _ in seen).count("token") == len(seen) - 1
+    stats = unstarted.stats
+    assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
+
+
+# Some event loops warn when they finalize the SDK's abandoned event iterator (as in
+# test_streaming.py); the response itself is closed by the `with` block, which is the point here.
+@pytest.mark.filterwarnings("ignore:Async generator:ResourceWarning")
+async def test_leaving_a_stream_early_counts_as_a_disconnect(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer
+) -> None:
+    """Closing a stream after its first event ends it on the server: one disconnect, no
+    stream left active, none completed."""
+    conversation_id = await new_conversation(client)
+    async with client.messages.stream(conversation_id, "a b c d e f") as events:
+        async for event in events:
+            assert event.type == "token"
+            break
+    stats = unstarted.stats
+    assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 0, 1)
+
+
+async def test_retried_faults_are_survived(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer, sleeps: list[float]
+) -> None:
+    """A 503 and a dropped connection are retried by the SDK with the same Idempotency-Key,
+    and the call succeeds with one agent created."""
+    unstarted.fail_next(1, 503, retry_after="1")
+    unstarted.drop_next(1)
+    agent = await client.agents.create("A", "made through faults")
+    assert [a.id for a in await client.agents.list()] == [agent.id]
+    posts = [r for r in unstarted.stats.requests if r.method == "POST"]
+    assert len(posts) == 3 and len({r.headers["idempotency-key"] for r in posts}) == 1
+    assert sleeps[0] == 1.0 and len(sleeps) == 2
+
+
+async def test_a_cut_stream_is_resumed_where_it_broke(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer
+) -> None:
+    """cut_stream_after(3) breaks the body mid-stream as a real connection would; the SDK
+    resumes with Last-Event-ID and the caller gets every event exactly once, from one run."""
+    conversation_id = await new_conversation(client)
+    unstarted.cut_stream_after(3)
+    events = [e async for e in client.messages.stream(conversation_id, "resume me please")]
+    tokens = "".join(e.content for e in events if e.type == "token")
+    assert tokens == reply_text("resume me please") and events[-1].type == "run_done"
+    streams = unstarted.stats.requests[-2:]
+    assert "last-event-id" not in streams[0].headers
+    assert streams[1].headers["last-event-id"].endswith(":3")
+    assert unstarted.stats.runs_created == 1
+
+
+async def test_a_stream_cut_on_every_try_is_an_incomplete_stream(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer
+) -> None:
+    """When every resume is cut too, the caller gets IncompleteStreamError (a typed error),
+    never an httpx exception."""
+    conversation_id = await new_conversation(client)
+    unstarted.cut_stream_after(0, times=10)
+    with pytest.raises(IncompleteStreamError):
+        async for _ in client.messages.stream(conversation_id, "never"):
+            pass
+
+
+async def test_malformed_and_oversized_answers_are_typed_errors(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer
+) -> None:
+    """An HTML page where JSON belongs is a PhosonResponseValidationError; a body over the
+    server's max_body_size is answered 413, with the detail, as over HTTP."""
+    unstarted.malformed_next("not_json")
+    with pytest.raises(PhosonResponseValidationError):
+        await client.agents.list()
+    small = LocalPhosonServer("pk_transport", max_body_size=100)
+    async with httpx.AsyncClient(transport=small.async_transport()) as http:
+        sdk = AsyncPhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
+        with pytest.raises(PhosonAPIError) as caught:
+            await sdk.agents.create("A", "x" * 200)
+        assert caught.value.status_code == 413
+        assert caught.value.detail == "Request body too large"
+        assert small.stats.requests == []
