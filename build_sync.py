@@ -26,7 +26,7 @@ import unasync
 
 ROOT = Path(__file__).resolve().parent
 
-#: Generation is pinned to one Python: tokenization and formatting must not vary by machine.
+#: Pinned: 3.12+ tokenizes f-strings in parts (PEP 701), so unasync's output differs by Python.
 PYTHON = (3, 11)
 
 #: (async source, generated output), relative to the project root.
