@@ -29,7 +29,7 @@ from . import _sleep
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Interruptible", "ReaderGate"]
+__all__ = ["Interruptible", "ReaderGate", "Shielded"]
 
 
 class ReaderGate:
@@ -94,6 +94,11 @@ class ReaderGate:
         (the async client; the blocking client's `with` is a no-op)."""
         return Interruptible(self)
 
+    def shielded(self) -> Shielded:
+        """`async with gate.shielded():` around closing, so that a cancelled task still gives
+        its connection back (async client; closing a socket does not wait on the network)."""
+        return Shielded()
+
     def interrupt(self, response: httpx.Response | None) -> None:
         """Mark the stream as closing and end the reader's current wait, if any."""
         self._closing = True
@@ -153,6 +158,40 @@ class Interruptible:
         # Never swallows an exception (True only when there is none, which changes nothing).
         # Typed `bool` like the async half, so code after the block type-checks the same.
         return exc_type is None
+
+
+class Shielded:
+    """A cancel scope that shields what it wraps from cancellation (a no-op when blocking)."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self) -> None:
+        self._scope: anyio.CancelScope | None = None
+
+    async def __aenter__(self) -> None:
+        self._scope = anyio.CancelScope(shield=True)
+        self._scope.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        scope, self._scope = self._scope, None
+        assert scope is not None
+        scope.__exit__(exc_type, exc, tb)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pass
 
 
 def shutdown_socket(response: httpx.Response) -> None:

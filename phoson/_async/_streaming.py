@@ -150,8 +150,9 @@ class AsyncMessageStream(AsyncStreamUsage):
         #    Events already decoded but not yet delivered are dropped.
         gate.interrupt(self._response)
         self._pending = iter(())
-        # 2. Once it has let go of the connection, close the response.
-        async with gate:
+        # 2. Once it has let go of the connection, close the response (even in a task being
+        #    cancelled: the connection must go back to the pool).
+        async with gate.shielded(), gate:
             await self._close_response()
 
     async def _close_response(self) -> None:
@@ -244,7 +245,9 @@ class AsyncMessageStream(AsyncStreamUsage):
             return sse
         try:
             return await self._read_sse()
-        except PhosonError:
+        except PhosonError as error:
+            if self._failure is None:
+                self._failure = error
             await self.close()
             raise
 
@@ -339,7 +342,8 @@ class AsyncMessageStream(AsyncStreamUsage):
                     raise StopAsyncIteration
             try:
                 event = state.typed(sse)
-            except PhosonError:
+            except PhosonError as error:
+                self._failure = error
                 await self.close()
                 raise
             if event is not None:

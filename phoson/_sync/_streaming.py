@@ -152,8 +152,9 @@ class MessageStream(BlockingStreamUsage):
         #    Events already decoded but not yet delivered are dropped.
         gate.interrupt(self._response)
         self._pending = iter(())
-        # 2. Once it has let go of the connection, close the response.
-        with gate:
+        # 2. Once it has let go of the connection, close the response (even in a task being
+        #    cancelled: the connection must go back to the pool).
+        with gate.shielded(), gate:
             self._close_response()
 
     def _close_response(self) -> None:
@@ -246,7 +247,9 @@ class MessageStream(BlockingStreamUsage):
             return sse
         try:
             return self._read_sse()
-        except PhosonError:
+        except PhosonError as error:
+            if self._failure is None:
+                self._failure = error
             self.close()
             raise
 
@@ -341,7 +344,8 @@ class MessageStream(BlockingStreamUsage):
                     raise StopIteration
             try:
                 event = state.typed(sse)
-            except PhosonError:
+            except PhosonError as error:
+                self._failure = error
                 self.close()
                 raise
             if event is not None:
