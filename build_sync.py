@@ -49,6 +49,8 @@ REPLACEMENTS = {
     # `__aiter__`/`__aenter__` explain that `async for`/`async with` need AsyncPhosonClient.
     # Mapped by name so unasync never rewrites those methods (it would make them `__iter__`).
     "AsyncStreamUsage": "BlockingStreamUsage",
+    # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
+    "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",

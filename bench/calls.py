@@ -20,7 +20,7 @@ from bench._util import Row, interleave, median, paired_note, row
 
 __all__ = ["run"]
 
-BASE_URL = "http://phoson.test"
+BASE_URL = "http://phoson.localhost"
 API_KEY = "pk_bench"
 AGENT_ID = "ag_6f1c2d9e4b7a4e0f"
 AGENT_JSON = (

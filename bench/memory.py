@@ -106,7 +106,7 @@ def _child(kind: str, count: int) -> dict[str, Any]:
             lambda request: httpx.Response(200, headers=headers, stream=AsyncBody(wanted(request)))
         )
     )
-    base = "http://phoson.test"
+    base = "http://phoson.localhost"
 
     def consume_sync(n: int) -> int:
         client = PhosonClient(api_key="pk", base_url=base, http_client=sync_http)

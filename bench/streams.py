@@ -23,7 +23,7 @@ from bench._util import Row, interleave, median, paired_note, row
 
 __all__ = ["AsyncChunks", "Chunks", "openai_body", "phoson_body", "run", "split"]
 
-BASE_URL = "http://phoson.test"
+BASE_URL = "http://phoson.localhost"
 API_KEY = "pk_bench"
 CONVERSATION = "conv_bench"
 CHUNK = 32 * 1024

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ._redact import longest_key_length, redact, redact_detail, redact_exception_chain
+
 if TYPE_CHECKING:
     import httpx
 
@@ -17,7 +19,9 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "EventTooLargeError",
+    "IdempotencyKeyReusedError",
     "IncompleteStreamError",
+    "InsecureTransportWarning",
     "InternalServerError",
     "MalformedEventError",
     "NotFoundError",
@@ -27,6 +31,7 @@ __all__ = [
     "PhosonError",
     "PhosonResponseValidationError",
     "PhosonTimeoutError",
+    "PhosonWarning",
     "RateLimitError",
     "RunFailedError",
     "StreamTimeoutError",
@@ -41,17 +46,27 @@ EXCERPT_CHARS = 200
 
 
 def excerpt(text: str | bytes, limit: int = EXCERPT_CHARS) -> str:
-    """Return `text` shortened to one readable line of at most `limit` characters."""
+    """Return `text` shortened to one readable line of at most `limit` characters.
+
+    API keys are redacted before the text is cut, so a key is never left half-quoted.
+    """
     if isinstance(text, bytes):
-        text = text[: limit * 4].decode("utf-8", "replace")
-    text = " ".join(text.split())
+        text = text[: limit * 4 + longest_key_length()].decode("utf-8", "replace")
+    text = " ".join(redact(text).split())
     if len(text) > limit:
         return text[: limit - 1] + "…"
     return text
 
 
 class PhosonError(Exception):
-    """The root of every exception this SDK raises."""
+    """The root of every exception this SDK raises.
+
+    Its message never contains an API key a client has used: string arguments are redacted
+    (`phoson._redact`) however the message was built.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickling (multiprocessing, Celery) keeps the class, the message and every attribute;
@@ -59,6 +74,17 @@ class PhosonError(Exception):
         # httpx `response` is left behind: it holds sockets and cannot cross processes.
         state = {k: v for k, v in self.__dict__.items() if k != "response"}
         return (_restore_error, (type(self), self.args, state))
+
+
+class PhosonWarning(UserWarning):
+    """The root of every warning this SDK emits (filter it with `warnings.filterwarnings`)."""
+
+
+class InsecureTransportWarning(PhosonWarning):
+    """The client will send its API key over plain `http://` to a host that is not loopback.
+
+    Emitted once per client, when it is made. Never for `localhost`, 127.0.0.0/8 or ::1.
+    """
 
 
 def _restore_error(
@@ -96,7 +122,7 @@ class PhosonAPIError(PhosonError):
         response: httpx.Response | None = None,
     ) -> None:
         self.status_code = status_code
-        self.detail = detail
+        self.detail = redact_detail(detail)
         self.request_id = request_id
         self.response = response
         super().__init__(self._one_line())
@@ -130,6 +156,18 @@ class ConflictError(PhosonAPIError):
 
 class UnprocessableEntityError(PhosonAPIError):
     """422: the body failed validation; `detail` is FastAPI's list of errors."""
+
+
+class IdempotencyKeyReusedError(UnprocessableEntityError):
+    """422: this `Idempotency-Key` was already used with a different request body.
+
+    One key means one request: the server refuses to replay the first reply for another body.
+    Use a new key (or none: the SDK makes one per call) for a new request.
+    """
+
+
+#: The `code` an error body carries when an idempotency key is reused with another body.
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 
 
 class RateLimitError(PhosonAPIError):
@@ -169,7 +207,19 @@ def _describe_detail(detail: Any) -> str:
         return excerpt("; ".join(parts), 500)
     if detail is None or detail == "":
         return "(no detail)"
-    return excerpt(detail if isinstance(detail, str) else json.dumps(detail, default=str), 500)
+    try:
+        text = detail if isinstance(detail, str) else json.dumps(detail, default=str)
+    except (RecursionError, ValueError):
+        text = repr(detail)[:2000]
+    return excerpt(text, 500)
+
+
+def _loads(body: bytes) -> Any:
+    """`json.loads`, with nesting too deep to parse reported as invalid JSON."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def detail_from_body(body: bytes, content_type: str) -> Any:
@@ -177,7 +227,7 @@ def detail_from_body(body: bytes, content_type: str) -> Any:
     if not body.strip():
         return ""
     try:
-        parsed = json.loads(body)
+        parsed = _loads(body)
     except ValueError:
         text = body.decode("utf-8", "replace")
         if "html" in content_type.lower() or text.lstrip().startswith("<"):
@@ -195,7 +245,14 @@ def detail_from_body(body: bytes, content_type: str) -> Any:
 def api_error_from_response(response: httpx.Response) -> PhosonAPIError:
     """Build the exception for a non-2xx response whose body has been read."""
     cls = error_class_for_status(response.status_code)
-    detail = detail_from_body(response.content, response.headers.get("content-type", ""))
+    content = response.content
+    detail = detail_from_body(content, response.headers.get("content-type", ""))
+    if cls is UnprocessableEntityError and IDEMPOTENCY_KEY_REUSED.encode() in content:
+        try:
+            if _loads(content).get("code") == IDEMPOTENCY_KEY_REUSED:
+                cls = IdempotencyKeyReusedError
+        except (ValueError, AttributeError):
+            pass
     location = response.headers.get("location")
     if 300 <= response.status_code < 400 and location and not detail:
         detail = f"redirect to {location} not followed (the SDK does not follow redirects)"
@@ -275,7 +332,7 @@ class RunFailedError(PhosonError):
     """The run ended with an `error` event; `message` is the server's message."""
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
-        self.message = message
+        self.message = redact(message)
         self.request_id = request_id
         super().__init__(f"run failed: {message}")
 
@@ -289,6 +346,7 @@ def connection_error_from(exc: Exception, method: str, url: object) -> PhosonCon
     import httpx
 
     kind = type(exc).__name__
+    redact_exception_chain(exc)  # it becomes the __cause__: its traceback is printed too
     reason = str(exc) or kind
     if isinstance(exc, httpx.TimeoutException):
         return PhosonTimeoutError(f"{method} {url} timed out ({kind}: {reason})")

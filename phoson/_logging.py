@@ -1,7 +1,8 @@
 """The `phoson` logger. `PHOSON_LOG=debug|info` turns it on, printing to stderr.
 
 Nothing the SDK logs contains the API key: records carry the method, URL, status, request id,
-elapsed time and retry count, never headers or bodies.
+elapsed time and retry count, never headers or bodies; and a filter on the logger redacts any
+key a client has used from every record, as a last line of defence (`phoson._redact`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import logging
 import os
 
+from ._redact import RedactingFilter
+
 __all__ = ["configure_from_env", "logger"]
 
 logger = logging.getLogger("phoson")
+logger.addFilter(RedactingFilter())
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _configured = False

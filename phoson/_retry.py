@@ -4,7 +4,12 @@ The policy: connection errors, connect timeouts and the statuses below are retri
 `max_retries` times. The wait is exponential from 0.5 s, capped at 8 s, with up to 25% jitter
 taken off (so many clients that failed together do not retry together). A server's
 `retry-after-ms` or `Retry-After` (seconds or an HTTP date) is obeyed when it asks for at most
-60 s; when it asks for longer, the call fails at once rather than hang.
+60 s; when it asks for longer, the call fails at once rather than hang. A server can steer the
+decision for one response with `x-should-retry: true` (retry even a status not listed) or
+`x-should-retry: false` (never retry).
+
+Every function here takes server-controlled input and never raises on it: nonsense (a 400-digit
+number, a date in year 99999) counts as "not said".
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ __all__ = [
     "is_retryable_transport_error",
     "retry_after",
     "retry_delay",
+    "server_reconnect_delay",
+    "should_retry_response",
 ]
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -61,11 +68,11 @@ def retry_after(headers: Mapping[str, str], now: Callable[[], float] = time.time
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        return max(0.0, when.timestamp() - now())
+            if when.tzinfo is None:
+                return None
+            return max(0.0, when.timestamp() - now())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None  # unparseable, or a year no datetime can hold
     if 0.0 <= seconds < float("inf"):
         return seconds
     return None
@@ -90,6 +97,25 @@ def retry_delay(
     if asked > MAX_RETRY_AFTER:
         return None
     return asked
+
+
+def should_retry_response(status_code: int, headers: Mapping[str, str]) -> bool:
+    """Whether an error response may be retried: `x-should-retry` if the server sent `true` or
+    `false`, else whether the status is one of `RETRYABLE_STATUSES`."""
+    steer = headers.get("x-should-retry")
+    if steer is not None:
+        steer = steer.strip().lower()
+        if steer == "true":
+            return True
+        if steer == "false":
+            return False
+    return status_code in RETRYABLE_STATUSES
+
+
+def server_reconnect_delay(retry_ms: int) -> float:
+    """Seconds to wait before resuming a stream whose server sent `retry: <retry_ms>`, capped at
+    `MAX_RETRY_AFTER` (a 400-digit value is no reason to overflow or to wait forever)."""
+    return min(retry_ms, int(MAX_RETRY_AFTER * 1000)) / 1000.0
 
 
 def is_retryable_transport_error(exc: Exception) -> bool:

@@ -16,7 +16,7 @@ import pydantic
 from ._exceptions import IncompleteStreamError, MalformedEventError, StreamTimeoutError
 from ._logging import logger
 from ._models import EVENT_TYPES, ErrorEvent, RunDoneEvent, StreamEvent
-from ._retry import MAX_RETRY_AFTER, backoff_delay
+from ._retry import backoff_delay, server_reconnect_delay
 from ._sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["RECENT_IDS", "TERMINAL_EVENTS", "StreamState", "is_event_stream", "parse_event"]
@@ -58,7 +58,7 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
     # No `event:` line: the type is inside the JSON.
     try:
         fields = json.loads(sse.data)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         raise _malformed("message", sse.data, error) from None
     if not isinstance(fields, dict):
         raise MalformedEventError("data is not a JSON object", event_type="message", data=sse.data)
@@ -219,7 +219,7 @@ class StreamState:
     def reconnect_delay(self, reconnects_done: int) -> float:
         """The server's `retry:` (capped), else the usual backoff."""
         if self.retry_ms is not None:
-            return min(self.retry_ms / 1000.0, MAX_RETRY_AFTER)
+            return server_reconnect_delay(self.retry_ms)
         return backoff_delay(reconnects_done)
 
     def incomplete(self, reason: str, *, timed_out: bool = False) -> IncompleteStreamError:

@@ -9,12 +9,17 @@ import httpx
 from typing_extensions import TypedDict
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
+    "HeaderValue",
     "MemoryType",
+    "MemoryTypeInput",
     "NotGiven",
     "Provider",
+    "ProviderInput",
     "ReasoningEffort",
+    "ReasoningEffortInput",
     "RequestOptions",
     "TimeoutTypes",
     "WriteRequestOptions",
@@ -27,26 +32,40 @@ Provider: TypeAlias = Literal["anthropic", "openai", "openrouter"]
 #: How hard a reasoning model thinks before answering.
 ReasoningEffort: TypeAlias = Literal["low", "medium", "high"]
 
+# What the methods accept for those fields: the documented values (editors complete them), or
+# any other string, so that a value read from the API (a model's field is a plain `str`, and a
+# newer server may know more values) goes back in without a cast.
+MemoryTypeInput: TypeAlias = MemoryType | str
+ProviderInput: TypeAlias = Provider | str
+ReasoningEffortInput: TypeAlias = ReasoningEffort | str
+
+#: A header value given by the caller; None removes the header (the SDK's own included).
+HeaderValue: TypeAlias = str | None
+
 #: A timeout in seconds, an `httpx.Timeout`, or None for no timeout at all.
 TimeoutTypes: TypeAlias = float | httpx.Timeout | None
 
 #: Ten minutes for a whole call (long runs stream for a while), five seconds to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+#: Enough connections for hundreds of concurrent streams from one client.
+DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 
 
 class RequestOptions(TypedDict, total=False):
-    """Keyword-only options every method accepts, for this call only."""
+    """Keyword-only options every method accepts, for this call only.
+
+    An unknown keyword (a typo such as `timout=`) raises `TypeError` at call time.
+    """
 
     #: Overrides the client's timeout.
     timeout: TimeoutTypes
     #: Overrides the client's `max_retries`.
     max_retries: int
-    #: Headers added to (or replacing) the SDK's own.
-    extra_headers: Mapping[str, str]
+    #: Headers added to the SDK's own; a name the SDK also sends (any letter case) replaces
+    #: it, and a None value removes it.
+    extra_headers: Mapping[str, HeaderValue]
     #: Query parameters added to the URL.
     extra_query: Mapping[str, Any]
-    #: Fields merged into the JSON body (only for calls that send one).
-    extra_body: Mapping[str, Any]
 
 
 class WriteRequestOptions(RequestOptions, total=False):
@@ -54,6 +73,13 @@ class WriteRequestOptions(RequestOptions, total=False):
 
     #: Sent as `Idempotency-Key`; the SDK makes a uuid4 when it is not given.
     idempotency_key: str
+    #: Fields merged into the JSON body (a call without a body of its own sends them alone).
+    extra_body: Mapping[str, Any]
+
+
+#: The option names each kind of call accepts (checked on every call, one set operation).
+READ_OPTIONS = frozenset(RequestOptions.__annotations__)
+WRITE_OPTIONS = frozenset(WriteRequestOptions.__annotations__)
 
 
 class NotGiven:

@@ -19,7 +19,7 @@ import pydantic
 
 from ._exceptions import PhosonResponseValidationError
 from ._models import PhosonModel
-from ._types import MemoryType, Provider, ReasoningEffort
+from ._types import MemoryTypeInput, ProviderInput, ReasoningEffortInput
 from ._version import __version__
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "agents_get",
     "agents_list",
     "agents_update",
+    "checked_id",
     "conversations_create",
     "conversations_delete",
     "conversations_get",
@@ -70,18 +71,23 @@ class Call:
         return self.method != "GET"
 
 
-def path_segment(value: str, name: str) -> str:
-    """Percent-encode `value` as exactly one path segment.
-
-    Every character outside the unreserved set is escaped (`/`, `..`, `?`, `#`, `%`, spaces,
-    non-ASCII), so an id can never reach another route. An empty or blank id is a caller bug:
-    it raises `ValueError` before anything is sent.
-    """
+def checked_id(value: str, name: str) -> str:
+    """`value` if it can be an id. An empty or blank id is a caller bug, wherever it goes (path,
+    body or query): it raises `ValueError` before anything is sent."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{name} must be a non-empty id, got {value!r}")
-    encoded = quote(value, safe="")
+    return value
+
+
+def path_segment(value: str, name: str) -> str:
+    """Percent-encode `value` as exactly one path segment.
+
+    Every character outside the unreserved set is escaped (`/`, `..`, `?`, `#`, `%`, spaces,
+    non-ASCII), so an id can never reach another route. A blank id raises `ValueError`.
+    """
+    encoded = quote(checked_id(value, name), safe="")
     if encoded in (".", ".."):
         # Dot segments are unreserved, but servers and proxies collapse them: escape the dots.
         encoded = encoded.replace(".", "%2E")
@@ -96,7 +102,7 @@ def _without_none(**fields: Any) -> dict[str, Any]:
 # -- Agents ---------------------------------------------------------------------------------
 
 
-def agents_create(name: str, description: str, memory_type: MemoryType) -> Call:
+def agents_create(name: str, description: str, memory_type: MemoryTypeInput) -> Call:
     body = {"name": name, "description": description, "memory_type": memory_type}
     return Call("POST", "/agents", body, operation="agents.create")
 
@@ -111,7 +117,7 @@ def agents_get(agent_id: str) -> Call:
 
 
 def agents_update(
-    agent_id: str, name: str | None, description: str | None, memory_type: MemoryType | None
+    agent_id: str, name: str | None, description: str | None, memory_type: MemoryTypeInput | None
 ) -> Call:
     body = _without_none(name=name, description=description, memory_type=memory_type)
     path = f"/agents/{path_segment(agent_id, 'agent_id')}"
@@ -139,11 +145,16 @@ def agents_detach_mcp(agent_id: str, mcp_id: str) -> Call:
 
 
 def conversations_create(agent_id: str, title: str, thread_id: str | None) -> Call:
+    checked_id(agent_id, "agent_id")
+    if thread_id is not None:
+        checked_id(thread_id, "thread_id")
     body = _without_none(agent_id=agent_id, title=title, thread_id=thread_id)
     return Call("POST", "/conversations", body, operation="conversations.create")
 
 
 def conversations_list(agent_id: str | None) -> Call:
+    if agent_id is not None:
+        checked_id(agent_id, "agent_id")
     params = _without_none(agent_id=agent_id) or None
     return Call("GET", "/conversations", params=params, operation="conversations.list")
 
@@ -176,10 +187,10 @@ def messages_send(
     *,
     stream: bool,
     model: str | None,
-    provider: Provider | None,
+    provider: ProviderInput | None,
     temperature: float | None,
     max_tokens: int | None,
-    reasoning_effort: ReasoningEffort | None,
+    reasoning_effort: ReasoningEffortInput | None,
 ) -> Call:
     """`messages.send` (stream=False) and `messages.stream` (stream=True): one endpoint."""
     body = {"content": content, "stream": stream}

@@ -84,7 +84,7 @@ def test_every_client_method_names_its_call(monkeypatch: pytest.MonkeyPatch) -> 
         raise _Sent(call)
 
     monkeypatch.setattr(Requester, "send", capture)
-    client = PhosonClient(api_key="k", base_url="http://phoson.test")
+    client = PhosonClient(api_key="k", base_url="http://phoson.localhost")
     seen = {}
     for resource in ("agents", "conversations", "messages"):
         manager = getattr(client, resource)

@@ -12,7 +12,7 @@ import httpx
 from .._config import ClientConfig, resolve_config
 from .._logging import configure_from_env
 from .._sse import DEFAULT_MAX_EVENT_SIZE
-from .._types import DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, TimeoutTypes
+from .._types import DEFAULT_TIMEOUT, NOT_GIVEN, HeaderValue, NotGiven, TimeoutTypes
 from ._requester import AsyncRequester
 from ._resources import AsyncAgents, AsyncConversations, AsyncMessages
 
@@ -23,9 +23,10 @@ class AsyncPhosonClient:
     """A client for the Phoson Core API.
 
     Every argument is optional and keyword-only: `api_key` falls back to `PHOSON_API_KEY`,
-    `base_url` to `PHOSON_BASE_URL` and then `https://api.phoson.ai`. Use it as a context
-    manager, or call `close()` when done, to release its connections. One client is safe to
-    share between tasks.
+    `base_url` to `PHOSON_BASE_URL` and then `https://api.phoson.ai`. `timeout` defaults to
+    600 s (5 s to connect), or to the timeout of `http_client` when one is given. Use it as a
+    context manager, or call `close()` when done, to release its connections. One client is
+    safe to share between tasks.
     """
 
     agents: AsyncAgents
@@ -37,13 +38,23 @@ class AsyncPhosonClient:
         *,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
+        default_headers: Mapping[str, HeaderValue] | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
         configure_from_env()
+        expected = httpx.AsyncClient
+        if http_client is not None and not isinstance(http_client, expected):
+            # The other kind of httpx client would fail mid-request: refuse it now.
+            raise TypeError(
+                f"http_client must be an httpx.{expected.__name__} for {type(self).__name__}, "
+                f"not {type(http_client).__module__}.{type(http_client).__qualname__}"
+            )
+        if isinstance(timeout, NotGiven):
+            # A caller's own httpx client keeps its timeout unless `timeout=` says otherwise.
+            timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
         config = resolve_config(
             api_key=api_key,
             base_url=base_url,
@@ -68,9 +79,11 @@ class AsyncPhosonClient:
         base_url: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
+        default_headers: Mapping[str, HeaderValue] | None = None,
     ) -> Self:
         """A client with some settings changed that shares this one's connection pool.
+
+        `default_headers` are merged into this client's (a None value removes one).
 
         Cheap enough to call per request. Closing the copy leaves the pool open; closing the
         original closes it for both.

@@ -2,6 +2,7 @@
 
 Each method builds its `Call` from the wire contract (`phoson._wire`) and hands it to the
 requester; the per-call options (`timeout=`, `extra_headers=`, …) pass straight through.
+Every method is wrapped by `checks_keywords`: a misspelt keyword raises `TypeError` at once.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from typing_extensions import Unpack
 
 from .. import _wire as wire
 from .._models import Agent, Conversation, Message
-from .._types import MemoryType, Provider, ReasoningEffort, RequestOptions, WriteRequestOptions
+from .._options import checks_keywords
+from .._types import (
+    MemoryTypeInput,
+    ProviderInput,
+    ReasoningEffortInput,
+    RequestOptions,
+    WriteRequestOptions,
+)
 from ._requester import AsyncRequester
 from ._streaming import AsyncMessageStream
 
@@ -31,41 +39,47 @@ class AsyncAgents(AsyncResource):
 
     __slots__ = ()
 
+    @checks_keywords
     async def create(
         self,
         name: str,
         description: str,
-        memory_type: MemoryType = "persistent",
+        memory_type: MemoryTypeInput = "persistent",
         **options: Unpack[WriteRequestOptions],
     ) -> Agent:
         """Create an agent. `POST /agents` → 201 Agent."""
         call = wire.agents_create(name, description, memory_type)
         return await self._requester.request_model(call, options, Agent)
 
+    @checks_keywords
     async def list(self, **options: Unpack[RequestOptions]) -> list[Agent]:
         """Every agent. `GET /agents` → 200 [Agent]."""
         return await self._requester.request_list(wire.agents_list(), options, Agent)
 
+    @checks_keywords
     async def get(self, agent_id: str, **options: Unpack[RequestOptions]) -> Agent:
         """One agent. `GET /agents/{agent_id}` → 200 Agent; `NotFoundError` if there is none."""
         return await self._requester.request_model(wire.agents_get(agent_id), options, Agent)
 
+    @checks_keywords
     async def update(
         self,
         agent_id: str,
         name: str | None = None,
         description: str | None = None,
-        memory_type: MemoryType | None = None,
+        memory_type: MemoryTypeInput | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> Agent:
         """Change the given fields only. `PATCH /agents/{agent_id}` → 200 Agent."""
         call = wire.agents_update(agent_id, name, description, memory_type)
         return await self._requester.request_model(call, options, Agent)
 
+    @checks_keywords
     async def delete(self, agent_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete an agent and its conversations. `DELETE /agents/{agent_id}` → 204."""
         await self._requester.request_empty(wire.agents_delete(agent_id), options)
 
+    @checks_keywords
     async def attach_mcp(
         self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
     ) -> Agent:
@@ -73,6 +87,7 @@ class AsyncAgents(AsyncResource):
         call = wire.agents_attach_mcp(agent_id, mcp_id)
         return await self._requester.request_model(call, options, Agent)
 
+    @checks_keywords
     async def detach_mcp(
         self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
     ) -> Agent:
@@ -86,6 +101,7 @@ class AsyncConversations(AsyncResource):
 
     __slots__ = ()
 
+    @checks_keywords
     async def create(
         self,
         agent_id: str,
@@ -97,6 +113,7 @@ class AsyncConversations(AsyncResource):
         call = wire.conversations_create(agent_id, title, thread_id)
         return await self._requester.request_model(call, options, Conversation)
 
+    @checks_keywords
     async def list(
         self, agent_id: str | None = None, **options: Unpack[RequestOptions]
     ) -> list[Conversation]:
@@ -104,11 +121,13 @@ class AsyncConversations(AsyncResource):
         call = wire.conversations_list(agent_id)
         return await self._requester.request_list(call, options, Conversation)
 
+    @checks_keywords
     async def get(self, conversation_id: str, **options: Unpack[RequestOptions]) -> Conversation:
         """One conversation. `GET /conversations/{conversation_id}` → 200 Conversation."""
         call = wire.conversations_get(conversation_id)
         return await self._requester.request_model(call, options, Conversation)
 
+    @checks_keywords
     async def update(
         self,
         conversation_id: str,
@@ -119,6 +138,7 @@ class AsyncConversations(AsyncResource):
         call = wire.conversations_update(conversation_id, title)
         return await self._requester.request_model(call, options, Conversation)
 
+    @checks_keywords
     async def delete(self, conversation_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete a conversation. `DELETE /conversations/{conversation_id}` → 204."""
         await self._requester.request_empty(wire.conversations_delete(conversation_id), options)
@@ -129,15 +149,16 @@ class AsyncMessages(AsyncResource):
 
     __slots__ = ()
 
+    @checks_keywords
     def stream(
         self,
         conversation_id: str,
         content: str,
         model: str | None = None,
-        provider: Provider | None = None,
+        provider: ProviderInput | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
-        reasoning_effort: ReasoningEffort | None = None,
+        reasoning_effort: ReasoningEffortInput | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> AsyncMessageStream:
         """Send a message and stream the run's events.
@@ -157,15 +178,16 @@ class AsyncMessages(AsyncResource):
         )
         return AsyncMessageStream(self._requester, call, options)
 
+    @checks_keywords
     async def send(
         self,
         conversation_id: str,
         content: str,
         model: str | None = None,
-        provider: Provider | None = None,
+        provider: ProviderInput | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
-        reasoning_effort: ReasoningEffort | None = None,
+        reasoning_effort: ReasoningEffortInput | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> Message:
         """Send a message and wait for the whole reply. → 200 Message (the assistant's)."""
@@ -181,6 +203,7 @@ class AsyncMessages(AsyncResource):
         )
         return await self._requester.request_model(call, options, Message)
 
+    @checks_keywords
     async def list(self, conversation_id: str, **options: Unpack[RequestOptions]) -> list[Message]:
         """A conversation's history, oldest first. `GET /conversations/{id}/messages` → 200."""
         call = wire.messages_list(conversation_id)

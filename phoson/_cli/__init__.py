@@ -107,5 +107,7 @@ def _client(args: argparse.Namespace, stack: ExitStack) -> PhosonClient:
 
 
 def _error(message: str) -> None:
+    from .._redact import redact  # errors are redacted already: this is the last line of defence
+
     sys.stdout.flush()
-    print(f"error: {message}", file=sys.stderr, flush=True)
+    print(f"error: {redact(message)}", file=sys.stderr, flush=True)

@@ -23,17 +23,14 @@ from .._exceptions import (
 )
 from .._logging import logger
 from .._models import PhosonModel
-from .._retry import RETRYABLE_STATUSES, is_retryable_transport_error, retry_delay
+from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
 from .._streaming import is_event_stream
-from .._types import RequestOptions
+from .._types import DEFAULT_LIMITS, RequestOptions
 from .._wire import Call, parse_model, parse_model_list
 
 __all__ = ["Requester"]
 
 M = TypeVar("M", bound=PhosonModel)
-
-#: Enough connections for hundreds of concurrent streams from one client.
-DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 
 
 class Requester:
@@ -72,7 +69,8 @@ class Requester:
         With `stream=False` the body has been read; with `stream=True` it is left unread for
         the caller (a stream is retried only until its response headers arrive).
         Raises `PhosonAPIError` for an error status, `PhosonConnectionError` for a transport
-        failure, once the retries are used up.
+        failure, once the retries are used up. Every attempt carries `X-Phoson-Retry-Count`
+        (0 on the first); the server's `x-should-retry` overrides the retry policy.
         """
         request = build_request(
             self.http,
@@ -85,7 +83,7 @@ class Requester:
         max_retries = options.get("max_retries", self.config.max_retries)
         retries_done = 0
         while True:
-            if retries_done:
+            if retries_done:  # the request was built with "0"
                 request.headers["X-Phoson-Retry-Count"] = str(retries_done)
             started = time.monotonic()
             # 1. Send and read a plain call's body, catching transport failures.
@@ -127,7 +125,7 @@ class Requester:
                     return response
                 # 3. Anything else becomes the matching PhosonAPIError.
                 error, cause = api_error_from_response(response), None
-                retryable = response.status_code in RETRYABLE_STATUSES
+                retryable = should_retry_response(response.status_code, response.headers)
                 retry_headers = response.headers
             # 4. Wait and retry if the policy allows it, else fail with the mapped error.
             delay = retry_delay(retries_done, max_retries, retry_headers) if retryable else None

@@ -4,6 +4,7 @@
 
 Each method builds its `Call` from the wire contract (`phoson._wire`) and hands it to the
 requester; the per-call options (`timeout=`, `extra_headers=`, …) pass straight through.
+Every method is wrapped by `checks_keywords`: a misspelt keyword raises `TypeError` at once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from typing_extensions import Unpack
 
 from .. import _wire as wire
 from .._models import Agent, Conversation, Message
-from .._types import MemoryType, Provider, ReasoningEffort, RequestOptions, WriteRequestOptions
+from .._options import checks_keywords
+from .._types import (
+    MemoryTypeInput,
+    ProviderInput,
+    ReasoningEffortInput,
+    RequestOptions,
+    WriteRequestOptions,
+)
 from ._requester import Requester
 from ._streaming import MessageStream
 
@@ -33,41 +41,47 @@ class Agents(Resource):
 
     __slots__ = ()
 
+    @checks_keywords
     def create(
         self,
         name: str,
         description: str,
-        memory_type: MemoryType = "persistent",
+        memory_type: MemoryTypeInput = "persistent",
         **options: Unpack[WriteRequestOptions],
     ) -> Agent:
         """Create an agent. `POST /agents` → 201 Agent."""
         call = wire.agents_create(name, description, memory_type)
         return self._requester.request_model(call, options, Agent)
 
+    @checks_keywords
     def list(self, **options: Unpack[RequestOptions]) -> list[Agent]:
         """Every agent. `GET /agents` → 200 [Agent]."""
         return self._requester.request_list(wire.agents_list(), options, Agent)
 
+    @checks_keywords
     def get(self, agent_id: str, **options: Unpack[RequestOptions]) -> Agent:
         """One agent. `GET /agents/{agent_id}` → 200 Agent; `NotFoundError` if there is none."""
         return self._requester.request_model(wire.agents_get(agent_id), options, Agent)
 
+    @checks_keywords
     def update(
         self,
         agent_id: str,
         name: str | None = None,
         description: str | None = None,
-        memory_type: MemoryType | None = None,
+        memory_type: MemoryTypeInput | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> Agent:
         """Change the given fields only. `PATCH /agents/{agent_id}` → 200 Agent."""
         call = wire.agents_update(agent_id, name, description, memory_type)
         return self._requester.request_model(call, options, Agent)
 
+    @checks_keywords
     def delete(self, agent_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete an agent and its conversations. `DELETE /agents/{agent_id}` → 204."""
         self._requester.request_empty(wire.agents_delete(agent_id), options)
 
+    @checks_keywords
     def attach_mcp(
         self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
     ) -> Agent:
@@ -75,6 +89,7 @@ class Agents(Resource):
         call = wire.agents_attach_mcp(agent_id, mcp_id)
         return self._requester.request_model(call, options, Agent)
 
+    @checks_keywords
     def detach_mcp(
         self, agent_id: str, mcp_id: str, **options: Unpack[WriteRequestOptions]
     ) -> Agent:
@@ -88,6 +103,7 @@ class Conversations(Resource):
 
     __slots__ = ()
 
+    @checks_keywords
     def create(
         self,
         agent_id: str,
@@ -99,6 +115,7 @@ class Conversations(Resource):
         call = wire.conversations_create(agent_id, title, thread_id)
         return self._requester.request_model(call, options, Conversation)
 
+    @checks_keywords
     def list(
         self, agent_id: str | None = None, **options: Unpack[RequestOptions]
     ) -> list[Conversation]:
@@ -106,11 +123,13 @@ class Conversations(Resource):
         call = wire.conversations_list(agent_id)
         return self._requester.request_list(call, options, Conversation)
 
+    @checks_keywords
     def get(self, conversation_id: str, **options: Unpack[RequestOptions]) -> Conversation:
         """One conversation. `GET /conversations/{conversation_id}` → 200 Conversation."""
         call = wire.conversations_get(conversation_id)
         return self._requester.request_model(call, options, Conversation)
 
+    @checks_keywords
     def update(
         self,
         conversation_id: str,
@@ -121,6 +140,7 @@ class Conversations(Resource):
         call = wire.conversations_update(conversation_id, title)
         return self._requester.request_model(call, options, Conversation)
 
+    @checks_keywords
     def delete(self, conversation_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete a conversation. `DELETE /conversations/{conversation_id}` → 204."""
         self._requester.request_empty(wire.conversations_delete(conversation_id), options)
@@ -131,15 +151,16 @@ class Messages(Resource):
 
     __slots__ = ()
 
+    @checks_keywords
     def stream(
         self,
         conversation_id: str,
         content: str,
         model: str | None = None,
-        provider: Provider | None = None,
+        provider: ProviderInput | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
-        reasoning_effort: ReasoningEffort | None = None,
+        reasoning_effort: ReasoningEffortInput | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> MessageStream:
         """Send a message and stream the run's events.
@@ -159,15 +180,16 @@ class Messages(Resource):
         )
         return MessageStream(self._requester, call, options)
 
+    @checks_keywords
     def send(
         self,
         conversation_id: str,
         content: str,
         model: str | None = None,
-        provider: Provider | None = None,
+        provider: ProviderInput | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
-        reasoning_effort: ReasoningEffort | None = None,
+        reasoning_effort: ReasoningEffortInput | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> Message:
         """Send a message and wait for the whole reply. → 200 Message (the assistant's)."""
@@ -183,6 +205,7 @@ class Messages(Resource):
         )
         return self._requester.request_model(call, options, Message)
 
+    @checks_keywords
     def list(self, conversation_id: str, **options: Unpack[RequestOptions]) -> list[Message]:
         """A conversation's history, oldest first. `GET /conversations/{id}/messages` → 200."""
         call = wire.messages_list(conversation_id)

@@ -156,6 +156,25 @@ def _detail(status: int, detail: Any, headers: tuple[tuple[str, str], ...] = ())
     return Response(status, dumps({"detail": detail}), headers=headers)
 
 
+def _same_body(first: bytes, again: bytes) -> bool:
+    """Whether two request bodies are the same request (equal JSON, else equal bytes)."""
+    if first == again:
+        return True
+    try:
+        return bool(json.loads(first or b"null") == json.loads(again or b"null"))
+    except ValueError:
+        return False
+
+
+def _idempotency_key_reused(key: str) -> Response:
+    """422 for a key reused with another body (the SDK raises IdempotencyKeyReusedError)."""
+    detail = (
+        f"Idempotency-Key {key!r} was already used with a different request body; "
+        "use a new key for a new request"
+    )
+    return Response(422, dumps({"detail": detail, "code": "idempotency_key_reused"}))
+
+
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -244,6 +263,8 @@ class App:
         self.runs: dict[str, Run] = {}
         self.scripts: dict[str, deque[Script]] = {}
         self.idempotent: dict[tuple[str, str, str], Response | Run] = {}
+        #: The body each idempotency key was first used with: one key means one request.
+        self.idempotent_bodies: dict[tuple[str, str, str], bytes] = {}
         self.faults.clear()
         self.runs_created = 0
         self.requests.clear()
@@ -314,6 +335,8 @@ class App:
             key = headers.get("idempotency-key")
             record_key = (key, method, path) if key and method != "GET" else None
             if record_key is not None and record_key in self.idempotent:
+                if not _same_body(self.idempotent_bodies.get(record_key, b""), body):
+                    return _idempotency_key_reused(key or "")
                 return self._replay(self.idempotent[record_key], headers)
             try:
                 request = Request(ids, query, headers, body)
@@ -324,8 +347,11 @@ class App:
                 self.idempotent[record_key] = (
                     result.run if isinstance(result, StreamPlan) else result
                 )
+                self.idempotent_bodies[record_key] = body
                 if len(self.idempotent) > MAX_IDEMPOTENCY_RECORDS:  # forget the oldest key
-                    del self.idempotent[next(iter(self.idempotent))]
+                    oldest = next(iter(self.idempotent))
+                    del self.idempotent[oldest]
+                    self.idempotent_bodies.pop(oldest, None)
             return result
 
     def _authenticate(self, headers: dict[str, str]) -> Response | None:

@@ -203,7 +203,7 @@ class LocalPhosonServer:
         and faults still apply::
 
             http = httpx.Client(transport=server.transport())
-            client = PhosonClient(api_key=server.api_key, base_url="http://phoson.local",
+            client = PhosonClient(api_key=server.api_key, base_url="http://phoson.localhost",
                                   http_client=http)
         """
         return LocalTransport(self._app, self._max_body_size)

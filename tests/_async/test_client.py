@@ -51,10 +51,25 @@ async def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatc
         AsyncPhosonClient()
 
 
-@pytest.mark.parametrize("bad_url", ["api.phoson.ai", "ftp://x", ""])
+@pytest.mark.parametrize(
+    "bad_url",
+    [
+        "api.phoson.ai",
+        "ftp://x",
+        "",
+        "localhost:8000",
+        "http://host:abc",
+        "http://host:99999",
+        "http://ex ample.com",
+        "https://api.phoson.ai/v1 x",
+        "http://[::1",
+        "https://",
+    ],
+)
 async def test_bad_base_url_is_refused(bad_url: str) -> None:
-    """A base_url that is not http(s) fails at construction with a clear message."""
-    with pytest.raises(PhosonError, match="base_url must be an http"):
+    """A base_url that cannot work (no scheme, bad port, spaces, no host) fails at construction
+    with a PhosonError naming the URL, not with httpx.InvalidURL on the first call."""
+    with pytest.raises(PhosonError, match="is not a usable URL"):
         AsyncPhosonClient(api_key=API_KEY, base_url=bad_url)
 
 

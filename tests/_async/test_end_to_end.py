@@ -87,7 +87,7 @@ async def test_server_errors_arrive_typed_with_detail(
     assert not_found.value.detail == "Agent not found"
     assert not_found.value.request_id
     with pytest.raises(UnprocessableEntityError) as invalid:
-        await live_client.agents.create("x", "y", memory_type="episodic")  # type: ignore[arg-type]
+        await live_client.agents.create("x", "y", memory_type="episodic")
     detail = invalid.value.detail
     assert isinstance(detail, list) and detail[0]["loc"] == ["body", "memory_type"]
     async with AsyncPhosonClient(api_key="pk_wrong", base_url=server.url) as wrong:

@@ -210,7 +210,7 @@ async def test_retryable_status_then_success(
     assert agent.id == "agt_1"
     first, second = (call.request for call in route.calls)
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
-    assert "x-phoson-retry-count" not in first.headers
+    assert first.headers["x-phoson-retry-count"] == "0"
     assert second.headers["x-phoson-retry-count"] == "1"
     assert first.content == second.content
     assert len(sleeps) == 1

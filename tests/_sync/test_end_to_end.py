@@ -87,7 +87,7 @@ def test_server_errors_arrive_typed_with_detail(
     assert not_found.value.detail == "Agent not found"
     assert not_found.value.request_id
     with pytest.raises(UnprocessableEntityError) as invalid:
-        live_client.agents.create("x", "y", memory_type="episodic")  # type: ignore[arg-type]
+        live_client.agents.create("x", "y", memory_type="episodic")
     detail = invalid.value.detail
     assert isinstance(detail, list) and detail[0]["loc"] == ["body", "memory_type"]
     with PhosonClient(api_key="pk_wrong", base_url=server.url) as wrong:

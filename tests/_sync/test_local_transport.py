@@ -19,7 +19,7 @@ from phoson import (
 from phoson.testing import LocalPhosonServer, reply_text
 from tests._sync.live import new_conversation
 
-BASE_URL = "http://phoson.local"
+BASE_URL = "http://phoson.localhost"
 
 
 @pytest.fixture
