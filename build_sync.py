@@ -49,6 +49,12 @@ REPLACEMENTS = {
     # `__aiter__`/`__aenter__` explain that `async for`/`async with` need AsyncPhosonClient.
     # Mapped by name so unasync never rewrites those methods (it would make them `__iter__`).
     "AsyncStreamUsage": "BlockingStreamUsage",
+    "AsyncCustomCalls": "CustomCalls",
+    # with_raw_response: the raw-answering requester and each resource's raw twin.
+    "AsyncRawRequester": "RawRequester",
+    "AsyncAgentsWithRawResponse": "AgentsWithRawResponse",
+    "AsyncConversationsWithRawResponse": "ConversationsWithRawResponse",
+    "AsyncMessagesWithRawResponse": "MessagesWithRawResponse",
     # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
     "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).
@@ -67,6 +73,8 @@ REPLACEMENTS = {
     "AsyncExitStack": "ExitStack",
     # The sleep seam (phoson/_sleep.py): anyio.sleep has no token-level blocking twin.
     "asleep": "sleep",
+    # The typing seam of with_raw_response (phoson/_response.py): a coroutine's result differs.
+    "araw_method": "raw_method",
     # The test-suite seams (tests/concurrency.py): tasks in one, threads in the other.
     "agather": "gather",
     "acheckpoint": "checkpoint",

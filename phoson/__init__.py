@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Conversation,
         ErrorEvent,
         Message,
+        PhosonModel,
         ReasoningEvent,
         RunDoneEvent,
         StreamEvent,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         ToolEndEvent,
         ToolStartEvent,
     )
+    from ._response import RawResponse
     from ._sse import ServerSentEvent, SSEDecoder
     from ._sync import MessageStream, PhosonClient
     from ._types import NOT_GIVEN, MemoryType, Provider, ReasoningEffort, RequestOptions
@@ -85,11 +87,13 @@ __all__ = [
     "PhosonClient",
     "PhosonConnectionError",
     "PhosonError",
+    "PhosonModel",
     "PhosonResponseValidationError",
     "PhosonTimeoutError",
     "PhosonWarning",
     "Provider",
     "RateLimitError",
+    "RawResponse",
     "ReasoningEffort",
     "ReasoningEvent",
     "RequestOptions",
@@ -139,6 +143,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "Conversation",
         "ErrorEvent",
         "Message",
+        "PhosonModel",
         "ReasoningEvent",
         "RunDoneEvent",
         "StreamEvent",
@@ -146,6 +151,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "ToolEndEvent",
         "ToolStartEvent",
     ),
+    "._response": ("RawResponse",),
     "._http_clients": ("DefaultAsyncHttpxClient", "DefaultHttpxClient"),
     "._sse": ("SSEDecoder", "ServerSentEvent"),
     "._types": ("NOT_GIVEN", "MemoryType", "Provider", "ReasoningEffort", "RequestOptions"),

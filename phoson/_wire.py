@@ -59,7 +59,7 @@ class Call:
     method: str
     path: str
     body: dict[str, Any] | None = None
-    params: dict[str, str] | None = None
+    params: dict[str, Any] | None = None
     accept: str = JSON
     #: The SDK method that makes this call, as `"{resource}.{method}"` (`"agents.create"`,
     #: `"messages.stream"`): names it in traces and logs. `"request"` for a call built by hand.

@@ -13,13 +13,14 @@ from .._config import ClientConfig, resolve_config
 from .._logging import configure_from_env
 from .._sse import DEFAULT_MAX_EVENT_SIZE
 from .._types import DEFAULT_TIMEOUT, NOT_GIVEN, HeaderValue, NotGiven, TimeoutTypes
+from ._custom import AsyncCustomCalls
 from ._requester import AsyncRequester
 from ._resources import AsyncAgents, AsyncConversations, AsyncMessages
 
 __all__ = ["AsyncPhosonClient"]
 
 
-class AsyncPhosonClient:
+class AsyncPhosonClient(AsyncCustomCalls):
     """A client for the Phoson Core API.
 
     Every argument is optional and keyword-only: `api_key` falls back to `PHOSON_API_KEY`,

@@ -19,6 +19,11 @@ from .._types import (
     RequestOptions,
     WriteRequestOptions,
 )
+from ._raw import (
+    AsyncAgentsWithRawResponse,
+    AsyncConversationsWithRawResponse,
+    AsyncMessagesWithRawResponse,
+)
 from ._requester import AsyncRequester
 from ._streaming import AsyncMessageStream
 
@@ -38,6 +43,11 @@ class AsyncAgents(AsyncResource):
     """Agents: each has its own memory, identity and optional MCP tool servers."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncAgentsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AsyncAgentsWithRawResponse(self)
 
     @checks_keywords
     async def create(
@@ -77,7 +87,7 @@ class AsyncAgents(AsyncResource):
     @checks_keywords
     async def delete(self, agent_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete an agent and its conversations. `DELETE /agents/{agent_id}` → 204."""
-        await self._requester.request_empty(wire.agents_delete(agent_id), options)
+        return await self._requester.request_empty(wire.agents_delete(agent_id), options)
 
     @checks_keywords
     async def attach_mcp(
@@ -100,6 +110,11 @@ class AsyncConversations(AsyncResource):
     """Conversations: threads of messages between a user and one agent."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncConversationsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AsyncConversationsWithRawResponse(self)
 
     @checks_keywords
     async def create(
@@ -141,13 +156,20 @@ class AsyncConversations(AsyncResource):
     @checks_keywords
     async def delete(self, conversation_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete a conversation. `DELETE /conversations/{conversation_id}` → 204."""
-        await self._requester.request_empty(wire.conversations_delete(conversation_id), options)
+        return await self._requester.request_empty(
+            wire.conversations_delete(conversation_id), options
+        )
 
 
 class AsyncMessages(AsyncResource):
     """Messages: send one to a conversation and get the agent's reply, whole or streamed."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncMessagesWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AsyncMessagesWithRawResponse(self)
 
     @checks_keywords
     def stream(

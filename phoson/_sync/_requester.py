@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 import httpx
@@ -31,6 +33,7 @@ from .._wire import Call, parse_model, parse_model_list
 __all__ = ["Requester"]
 
 M = TypeVar("M", bound=PhosonModel)
+T = TypeVar("T")
 
 
 class Requester:
@@ -145,15 +148,27 @@ class Requester:
 
     def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
         """Send `call` and validate its body as `model`."""
-        return parse_model(self.send(call, options), model)
+        response = self.send(call, options)
+        return self.answer(response, partial(parse_model, response, model))
 
     def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
         """Send `call` and validate its body as a list of `model`."""
-        return parse_model_list(self.send(call, options), model)
+        response = self.send(call, options)
+        return self.answer(response, partial(parse_model_list, response, model))
 
     def request_empty(self, call: Call, options: RequestOptions) -> None:
         """Send `call`, whose success has no body (204)."""
-        self.send(call, options)
+        response = self.send(call, options)
+        return self.answer(response, _no_body)
+
+    def answer(self, response: httpx.Response, parse: Callable[[], T]) -> T:
+        """What a call returns for its 2xx `response`: here, the parsed body (the requester
+        behind `with_raw_response` answers with a `RawResponse` instead)."""
+        return parse()
+
+
+def _no_body() -> None:
+    return None
 
 
 def new_http_client(config: ClientConfig) -> httpx.Client:

@@ -21,6 +21,11 @@ from .._types import (
     RequestOptions,
     WriteRequestOptions,
 )
+from ._raw import (
+    AgentsWithRawResponse,
+    ConversationsWithRawResponse,
+    MessagesWithRawResponse,
+)
 from ._requester import Requester
 from ._streaming import MessageStream
 
@@ -40,6 +45,11 @@ class Agents(Resource):
     """Agents: each has its own memory, identity and optional MCP tool servers."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AgentsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return AgentsWithRawResponse(self)
 
     @checks_keywords
     def create(
@@ -79,7 +89,7 @@ class Agents(Resource):
     @checks_keywords
     def delete(self, agent_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete an agent and its conversations. `DELETE /agents/{agent_id}` → 204."""
-        self._requester.request_empty(wire.agents_delete(agent_id), options)
+        return self._requester.request_empty(wire.agents_delete(agent_id), options)
 
     @checks_keywords
     def attach_mcp(
@@ -102,6 +112,11 @@ class Conversations(Resource):
     """Conversations: threads of messages between a user and one agent."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> ConversationsWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return ConversationsWithRawResponse(self)
 
     @checks_keywords
     def create(
@@ -143,13 +158,18 @@ class Conversations(Resource):
     @checks_keywords
     def delete(self, conversation_id: str, **options: Unpack[WriteRequestOptions]) -> None:
         """Delete a conversation. `DELETE /conversations/{conversation_id}` → 204."""
-        self._requester.request_empty(wire.conversations_delete(conversation_id), options)
+        return self._requester.request_empty(wire.conversations_delete(conversation_id), options)
 
 
 class Messages(Resource):
     """Messages: send one to a conversation and get the agent's reply, whole or streamed."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """The same calls, each answering with a `RawResponse` (status, headers, `.parse()`)."""
+        return MessagesWithRawResponse(self)
 
     @checks_keywords
     def stream(

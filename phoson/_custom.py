@@ -1,0 +1,104 @@
+"""Calls built by hand (`client.request`, `client.get`, …, `client.stream_sse`): checking what
+the caller gave, and turning the answer into what `cast_to` asks for. No I/O.
+
+Everything is checked before anything is sent, so a mistake costs no request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, TypeAlias, TypeVar, get_args, get_origin
+
+import httpx
+
+from ._exceptions import PhosonError
+from ._models import PhosonModel
+from ._wire import JSON, Call, parse_model, parse_model_list
+
+__all__ = ["CastTo", "custom_call", "parser_for"]
+
+#: What `cast_to=` accepts: a model class, `list[Model]`, or `httpx.Response` for the answer
+#: itself (None, the default, means "no body").
+CastTo = TypeVar("CastTo", bound=PhosonModel | Sequence[PhosonModel] | httpx.Response)
+
+#: Turns a 2xx response into the value a call returns.
+Parser: TypeAlias = Callable[[httpx.Response], Any]
+
+#: An HTTP method: an RFC 9110 token.
+_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def custom_call(
+    method: str,
+    path: str,
+    body: Mapping[str, Any] | None,
+    params: Mapping[str, Any] | None,
+    *,
+    accept: str = JSON,
+) -> Call:
+    """The `Call` for a hand-made request, or a `PhosonError` saying what is wrong with it.
+
+    `path` is a path under the client's `base_url` (`"/agents"`), never a full URL: the API key
+    goes to `base_url` only. It is sent as given, so ids in it must already be percent-encoded.
+    """
+    if not isinstance(method, str) or not _METHOD.fullmatch(method):
+        raise PhosonError(f"method must be an HTTP method such as 'GET' or 'POST', got {method!r}")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise PhosonError(
+            f"path must start with '/' (a path under base_url, such as '/agents'), got {path!r}; "
+            "full URLs are refused so that the API key is only ever sent to base_url"
+        )
+    if body is not None:
+        if not isinstance(body, Mapping):
+            raise PhosonError(f"body must be a mapping (a JSON object), not {type(body).__name__}")
+        body = dict(body)
+        try:
+            json.dumps(body)
+        except (TypeError, ValueError) as error:
+            raise PhosonError(f"body cannot be sent as JSON: {error}") from None
+    if params is not None and not isinstance(params, Mapping):
+        raise PhosonError(f"params must be a mapping, not {type(params).__name__}")
+    return Call(
+        method.upper(),
+        path,
+        body,
+        params=dict(params) if params else None,
+        accept=accept,
+    )
+
+
+def parser_for(cast_to: object) -> Parser:
+    """How to turn the answer into `cast_to`; a `PhosonError` for anything it cannot be."""
+    if cast_to is None:
+        return _nothing
+    if cast_to is httpx.Response:
+        return _itself
+    if get_origin(cast_to) is list:
+        (item,) = get_args(cast_to) or (None,)
+        if isinstance(item, type) and issubclass(item, PhosonModel):
+            return partial(_list_of, item)
+    elif isinstance(cast_to, type) and issubclass(cast_to, PhosonModel):
+        return partial(_one, cast_to)
+    raise PhosonError(
+        "cast_to must be a PhosonModel subclass, list[...] of one, httpx.Response, or None; "
+        f"got {cast_to!r}"
+    )
+
+
+def _nothing(response: httpx.Response) -> None:
+    return None
+
+
+def _itself(response: httpx.Response) -> httpx.Response:
+    return response
+
+
+def _one(model: type[PhosonModel], response: httpx.Response) -> PhosonModel:
+    return parse_model(response, model)
+
+
+def _list_of(model: type[PhosonModel], response: httpx.Response) -> list[PhosonModel]:
+    return parse_model_list(response, model)
