@@ -55,6 +55,12 @@ REPLACEMENTS = {
     "AsyncAgentsWithRawResponse": "AgentsWithRawResponse",
     "AsyncConversationsWithRawResponse": "ConversationsWithRawResponse",
     "AsyncMessagesWithRawResponse": "MessagesWithRawResponse",
+    "AsyncPool": "Pool",
+    # The pool seams (phoson/_admission.py): an anyio FIFO gate for tasks, a threading one for
+    # threads; a pool belongs to the running event loop in one, to the process in the other.
+    "AsyncAdmissionGate": "AdmissionGate",
+    "apool_owner": "pool_owner",
+    "aclose_at_loop_end": "close_at_loop_end",
     # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
     "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).

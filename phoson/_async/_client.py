@@ -10,10 +10,12 @@ from typing import Any, Self
 import httpx
 
 from .._config import ClientConfig, resolve_config
+from .._exceptions import PhosonError
 from .._logging import configure_from_env
 from .._sse import DEFAULT_MAX_EVENT_SIZE
 from .._types import DEFAULT_TIMEOUT, NOT_GIVEN, HeaderValue, NotGiven, TimeoutTypes
 from ._custom import AsyncCustomCalls
+from ._pool import AsyncPool
 from ._requester import AsyncRequester
 from ._resources import AsyncAgents, AsyncConversations, AsyncMessages
 
@@ -44,6 +46,7 @@ class AsyncPhosonClient(AsyncCustomCalls):
         default_headers: Mapping[str, HeaderValue] | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        limits: httpx.Limits | None = None,
     ) -> None:
         configure_from_env()
         expected = httpx.AsyncClient
@@ -64,8 +67,14 @@ class AsyncPhosonClient(AsyncCustomCalls):
             default_headers=default_headers,
             max_event_size=max_event_size,
         )
+        if limits is not None and http_client is not None:
+            raise PhosonError(
+                "limits= sets up the connection pool phoson creates; with http_client= set "
+                "the limits on your own httpx client instead"
+            )
         # A caller's own httpx client stays theirs: `close()` leaves it open.
-        self._setup(AsyncRequester(config, http_client, owns_http=http_client is None))
+        pool = AsyncPool(config.timeout, limits=limits, http_client=http_client)
+        self._setup(AsyncRequester(config, pool, owns_pool=True))
 
     def _setup(self, requester: AsyncRequester) -> None:
         self._requester = requester
@@ -128,14 +137,28 @@ class AsyncPhosonClient(AsyncCustomCalls):
 
     @property
     def http_client(self) -> httpx.AsyncClient:
-        """The underlying `httpx` client (shared with copies from `with_options`)."""
-        return self._requester.http
+        """The underlying `httpx` client (shared with copies from `with_options`).
+
+        phoson replaces its own `httpx` client when the client is used from another event
+        loop, or in a child process after `os.fork()`; this is the current one.
+        """
+        return self._requester.pool.http_client
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (on this client, or on the one it was copied from)."""
+        return self._requester.closed
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
     async def close(self) -> None:
-        """Close the connection pool (unless it came from `http_client=`). Safe to repeat."""
+        """Close the connection pool (unless it came from `http_client=`). Safe to repeat.
+
+        Afterwards every call raises `PhosonError` ("... client is closed ..."). Closing a
+        copy from `with_options` closes only the copy; closing the original closes the pool
+        for every copy.
+        """
         await self._requester.close()
 
     async def __aenter__(self) -> Self:

@@ -27,8 +27,9 @@ from .._logging import logger
 from .._models import PhosonModel
 from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
 from .._streaming import is_event_stream
-from .._types import DEFAULT_LIMITS, RequestOptions
+from .._types import RequestOptions
 from .._wire import Call, parse_model, parse_model_list
+from ._pool import Pool, client_closed_error
 
 __all__ = ["Requester"]
 
@@ -37,26 +38,39 @@ T = TypeVar("T")
 
 
 class Requester:
-    """Sends calls over one `httpx` client with the settings of one `ClientConfig`.
+    """Sends calls with the settings of one `ClientConfig` over a shared connection pool.
 
-    Copies made by `with_options` share the `httpx` client (and so the connection pool); only
-    the requester that created the `httpx` client closes it.
+    Copies made by `with_options` share the pool; only the requester that created it closes
+    it. A closed requester (or one whose pool was closed) refuses to send.
     """
 
-    __slots__ = ("_owns_http", "config", "http")
+    __slots__ = ("_closed", "_owns_pool", "config", "pool")
 
-    def __init__(self, config: ClientConfig, http: httpx.Client | None, *, owns_http: bool) -> None:
+    def __init__(self, config: ClientConfig, pool: Pool, *, owns_pool: bool) -> None:
         self.config = config
-        self.http = http if http is not None else new_http_client(config)
-        self._owns_http = http is None or owns_http
+        self.pool = pool
+        self._owns_pool = owns_pool
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or self.pool.closed
+
+    @property
+    def http(self) -> httpx.Client:
+        """The `httpx` client to build requests with; raises `PhosonError` once closed."""
+        if self.closed:
+            raise client_closed_error()
+        return self.pool.http_client
 
     def derive(self, config: ClientConfig) -> Requester:
         """A requester with other settings over the same connection pool."""
-        return Requester(config, self.http, owns_http=False)
+        return Requester(config, self.pool, owns_pool=False)
 
     def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
+        self._closed = True
+        if self._owns_pool:
+            self.pool.close()
 
     def send(
         self,
@@ -93,7 +107,7 @@ class Requester:
             retry_headers: httpx.Headers | None = None
             try:
                 # The body is read below, after a look at the headers.
-                response = self.http.send(request, stream=True, follow_redirects=False)
+                response = self.pool.send(request, stream=True)
                 content_type = response.headers.get("content-type", "")
                 if not stream and response.is_success and is_event_stream(content_type):
                     # An event stream answering a plain call may never end: refuse it now.
@@ -169,11 +183,6 @@ class Requester:
 
 def _no_body() -> None:
     return None
-
-
-def new_http_client(config: ClientConfig) -> httpx.Client:
-    """The `httpx` client a `PhosonClient` makes when the caller does not pass one."""
-    return httpx.Client(timeout=config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False)
 
 
 def _event_stream_for_plain_call(response: httpx.Response) -> PhosonResponseValidationError:

@@ -1,0 +1,101 @@
+"""The connection pool under load: more streams than connections all complete, in FIFO turns,
+a request that cannot get a connection in time fails with a clear error, and a closed client
+refuses calls (issues 15 and 9)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import httpx
+import pytest
+
+from phoson import AsyncPhosonClient, PhosonError, PhosonTimeoutError
+from phoson.testing import LocalPhosonServer
+from tests._async.live import new_conversation
+from tests.concurrency import AJob, agather
+
+#: Streams over a pool of CONNECTIONS: 50 waiting for each connection, as in the issue's
+#: 2,000 over 50, at half the size to keep the suite quick.
+STREAMS = 1000
+CONNECTIONS = 20
+#: Threads for the blocking client's run: far more than the pool's connections.
+THREADS = 256
+RUN_DONE = {"content": "hi", "run_id": "run_1"}
+
+
+def small_pool(server: LocalPhosonServer, connections: int, **options: object) -> AsyncPhosonClient:
+    return AsyncPhosonClient(
+        api_key=server.api_key,
+        base_url=server.url,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+async def test_more_streams_than_connections_all_complete(server: LocalPhosonServer) -> None:
+    """1,000 concurrent streams (on 256 threads for the blocking client) over a pool of 20
+    connections all end with their reply, and the server never sees more than 20
+    connections."""
+    async with small_pool(server, CONNECTIONS) as client:
+        conversation = await new_conversation(client)
+        for _ in range(STREAMS):  # short runs keep the test quick: one token, then run_done
+            server.script_next_run(
+                conversation, [("token", {"content": "hi"}), ("run_done", RUN_DONE)]
+            )
+        peak = 0
+
+        async def one(index: int) -> str:
+            nonlocal peak
+            async with client.messages.stream(conversation, "hello") as stream:
+                if index % 25 == 0:  # (a stats snapshot copies every recorded request)
+                    peak = max(peak, server.stats.open_connections)
+                return "".join([e.content async for e in stream if e.type == "token"])
+
+        jobs: list[AJob[str]] = [partial(one, index) for index in range(STREAMS)]
+        replies = await agather(jobs, limit=THREADS)
+        assert replies == ["hi"] * STREAMS
+        assert 0 < peak <= CONNECTIONS
+
+
+async def test_exhausted_pool_says_so(server: LocalPhosonServer) -> None:
+    """A call that finds every connection taken for longer than the pool timeout raises
+    PhosonTimeoutError naming the exhausted pool and the limit to raise; once the stream
+    holding the connection is closed, calls go through again."""
+    server.event_delay = 0.01
+    try:
+        async with small_pool(server, 1, timeout=httpx.Timeout(10, pool=0.2)) as client:
+            conversation = await new_conversation(client)
+            async with client.messages.stream(conversation, "a long reply, word by word"):
+                with pytest.raises(PhosonTimeoutError) as caught:
+                    await client.agents.list()
+            message = str(caught.value)
+            assert "GET" in message and "/agents" in message
+            assert "connection pool is exhausted" in message
+            assert "all 1 connections are in use" in message
+            assert "max_connections" in message and "pool=" in message
+            assert len(await client.agents.list()) == 1
+    finally:
+        server.event_delay = 0.0
+
+
+async def test_calls_after_close_say_the_client_is_closed(server: LocalPhosonServer) -> None:
+    """After close(), calls and streams raise PhosonError saying the client is closed, before
+    any request goes out; a with_options copy closes alone, the original closes every copy."""
+    client = AsyncPhosonClient(api_key=server.api_key, base_url=server.url)
+    conversation = await new_conversation(client)
+    copy = client.with_options(timeout=5)
+    await copy.close()
+    assert (copy.closed, client.closed) == (True, False)
+    assert await client.agents.list()  # the shared pool is still open
+    other = client.with_options(max_retries=0)
+    await client.close()
+    assert (client.closed, other.closed) == (True, True)
+    requests = len(server.stats.requests)
+    for closed in (client, copy, other):
+        with pytest.raises(PhosonError, match="client is closed"):
+            await closed.agents.list()
+        with pytest.raises(PhosonError, match="client is closed"):
+            async with closed.messages.stream(conversation, "hi"):
+                pass
+    assert len(server.stats.requests) == requests
+    await client.close()  # still safe to repeat
