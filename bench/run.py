@@ -38,6 +38,7 @@ BENCHMARKS: dict[str, str] = {
     "latency": "bench.latency",
     "memory": "bench.memory",
     "concurrency": "bench.concurrency",
+    "local": "bench.local_server",  # the local server's in-process transport vs loopback
 }
 
 README = os.path.join(REPO, "bench", "README.md")

@@ -21,6 +21,7 @@ import httpx
 from ._exceptions import InsecureTransportWarning, PhosonError
 from ._redact import remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
+from ._tracing import OTEL_ENV, env_flag
 from ._types import HeaderValue, RequestOptions, TimeoutTypes
 from ._wire import JSON, USER_AGENT, Call, encode_body
 
@@ -52,6 +53,9 @@ class ClientConfig:
     default_headers: Mapping[str, str] = field(default_factory=dict)
     #: The largest single stream event accepted, in bytes.
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    #: One OpenTelemetry span per call (`phoson._tracing`), over this provider (None: global).
+    open_telemetry: bool = False
+    tracer_provider: object | None = field(default=None, repr=False)
 
     def copy_with(self, **changes: Any) -> ClientConfig:
         """A copy with the given settings changed, checked as the constructor checks them.
@@ -70,6 +74,10 @@ class ClientConfig:
             merged = dict(self.default_headers)
             merge_headers(merged, _checked_headers(changes["default_headers"]))
             changes["default_headers"] = merged
+        if "open_telemetry" in changes and not isinstance(changes["open_telemetry"], bool):
+            raise PhosonError(
+                f"open_telemetry must be True or False, got {changes['open_telemetry']!r}"
+            )
         config = replace(self, **changes)
         if "base_url" in changes or "api_key" in changes:
             _warn_if_insecure(config.base_url)
@@ -241,6 +249,8 @@ def resolve_config(
     max_retries: int,
     default_headers: Mapping[str, HeaderValue] | None,
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    open_telemetry: bool | None = None,
+    tracer_provider: object | None = None,
 ) -> ClientConfig:
     """Resolve constructor arguments: explicit values, then `PHOSON_*` variables, then defaults."""
     if api_key is None:
@@ -253,6 +263,11 @@ def resolve_config(
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     _check_retries(max_retries)
+    if open_telemetry is None:
+        # Tracing: PHOSON_OTEL decides, else giving a tracer provider turns it on.
+        open_telemetry = env_flag(OTEL_ENV)
+        if open_telemetry is None:
+            open_telemetry = tracer_provider is not None
     headers: dict[str, str] = {}
     merge_headers(headers, _checked_headers(default_headers or {}))
     config = ClientConfig(
@@ -262,6 +277,8 @@ def resolve_config(
         max_retries=max_retries,
         default_headers=headers,
         max_event_size=max_event_size,
+        open_telemetry=open_telemetry,
+        tracer_provider=tracer_provider,
     )
     _warn_if_insecure(config.base_url)
     return config

@@ -16,7 +16,7 @@ import httpx
 
 from ._exceptions import PhosonError
 from ._models import PhosonModel
-from ._wire import JSON, Call, parse_model, parse_model_list
+from ._wire import EVENT_STREAM, JSON, Call, parse_model, parse_model_list
 
 __all__ = ["CastTo", "custom_call", "parser_for"]
 
@@ -67,6 +67,7 @@ def custom_call(
         body,
         params=dict(params) if params else None,
         accept=accept,
+        operation="client.stream_sse" if accept == EVENT_STREAM else "client.request",
     )
 
 

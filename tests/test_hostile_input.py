@@ -189,3 +189,36 @@ def test_connection_errors_are_still_typed() -> None:
     """A chained httpx error keeps its type after redaction."""
     error = connection_error_from(httpx.ReadError(f"reset {KEY}"), "GET", "u")
     assert isinstance(error, PhosonConnectionError) and KEY not in str(error)
+
+
+def test_enumerated_parameters_offer_the_literals_and_take_any_str() -> None:
+    """Every enumerated parameter is `Literal[...] | str`: editors complete the documented
+    values, and a model's plain-str field type-checks as an argument (mypy --strict runs over
+    the calls below, with no cast)."""
+    from typing import Literal, assert_type, get_args, get_origin, get_type_hints
+
+    from phoson import Agent, PhosonClient
+    from phoson._sync._resources import Agents, Messages
+
+    expected = {
+        (Agents.create, "memory_type"): {"persistent", "semantic"},
+        (Agents.update, "memory_type"): {"persistent", "semantic"},
+        (Messages.send, "provider"): {"anthropic", "openai", "openrouter"},
+        (Messages.stream, "reasoning_effort"): {"low", "medium", "high"},
+    }
+    for (method, name), values in expected.items():
+        hint = get_type_hints(method)[name]
+        members = set(get_args(hint))
+        literals = [m for m in members if get_origin(m) is Literal]
+        assert str in members and literals, (method, name, hint)
+        assert set(get_args(literals[0])) == values
+
+    def round_trip(client: PhosonClient, agent: Agent) -> None:
+        # Type-checked only: a model's fields are `str`, accepted without a cast.
+        assert_type(agent.memory_type, str)
+        client.agents.create(agent.name, agent.description, agent.memory_type)
+        client.agents.update(agent.id, memory_type=agent.memory_type)
+        provider: str = agent.description
+        client.messages.send("c", "hi", provider=provider, reasoning_effort=provider)
+
+    assert callable(round_trip)

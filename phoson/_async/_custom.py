@@ -70,8 +70,7 @@ class AsyncCustomCalls:
         call = custom_call(method, path, body, params)
         parse = parser_for(cast_to)
         # 2. Send as every other call is sent: retries, idempotency key, error mapping.
-        response = await self._requester.send(call, options)
-        result: CastTo | None = parse(response)
+        result: CastTo | None = await self._requester.traced(call, options, parse)
         return result
 
     @overload

@@ -35,6 +35,7 @@ from .._misuse import AsyncStreamUsage
 from .._models import RunDoneEvent, StreamEvent
 from .._sse import ServerSentEvent
 from .._streaming import StreamState, is_event_stream
+from .._tracing import NO_SPAN, CallSpan
 from .._types import WriteRequestOptions
 from .._wire import Call
 from ._requester import AsyncRequester
@@ -84,6 +85,8 @@ class AsyncMessageStream(AsyncStreamUsage):
         self._reconnects = 0
         self._opened = False
         self._failure: PhosonError | None = None
+        # The call's span, started when the request first goes out (NO_SPAN: not traced).
+        self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
         if self._gate.closing():
@@ -128,7 +131,11 @@ class AsyncMessageStream(AsyncStreamUsage):
 
     async def __aenter__(self) -> Self:
         if not self._opened and not self._gate.closing():
-            await self._open()
+            try:
+                await self._open()
+            except BaseException as error:
+                self._span_failed(error)
+                raise
         return self
 
     async def __aexit__(
@@ -146,6 +153,7 @@ class AsyncMessageStream(AsyncStreamUsage):
         quietly; after `close()` returns no event is delivered and no request is sent.
         """
         gate = self._gate
+        self._span.end_stream(self._state)
         # 1. Stop the reader: it checks `closing` after every wait, and its wait ends now.
         #    Events already decoded but not yet delivered are dropped.
         gate.interrupt(self._response)
@@ -175,16 +183,22 @@ class AsyncMessageStream(AsyncStreamUsage):
         gate = self._gate
         self._opened = True
         response: httpx.Response | None = None
+        if self._span is NO_SPAN:
+            # One span for the whole stream, every reconnect included; ended when it ends.
+            self._span = self._requester.tracer.start(self._call)
+            self._span.watch(self, self._state)
         # 1. Send; `close()` from elsewhere cancels this (in the event-loop client).
         try:
-            async with gate.interruptible():
-                response = await self._requester.send(
-                    self._call,
-                    self._options,
-                    stream=True,
-                    idempotency_key=self._idempotency_key,
-                    last_event_id=self._state.last_event_id or None,
-                )
+            with self._span.current():
+                async with gate.interruptible():
+                    response = await self._requester.send(
+                        self._call,
+                        self._options,
+                        stream=True,
+                        idempotency_key=self._idempotency_key,
+                        last_event_id=self._state.last_event_id or None,
+                        span=self._span,
+                    )
         except PhosonError as error:
             self._fail(error)
         if response is None:
@@ -229,6 +243,11 @@ class AsyncMessageStream(AsyncStreamUsage):
             pass  # the body is only quoted in the message; the status says enough
         return b"".join(parts)
 
+    def _span_failed(self, error: BaseException) -> None:
+        """End the span with the error that ends the stream."""
+        if not isinstance(error, GeneratorExit):
+            self._span.end_stream(self._state, error=error)
+
     def _fail(self, error: PhosonError) -> NoReturn:
         """The stream cannot go on: remember why (later reads say so) and raise `error`."""
         self._failure = error
@@ -248,7 +267,11 @@ class AsyncMessageStream(AsyncStreamUsage):
         except PhosonError as error:
             if self._failure is None:
                 self._failure = error
+            self._span_failed(error)
             await self.close()
+            raise
+        except BaseException as error:
+            self._span_failed(error)
             raise
 
     async def _read_sse(self) -> ServerSentEvent | None:
@@ -275,8 +298,10 @@ class AsyncMessageStream(AsyncStreamUsage):
                     failure, reason = exc, f"{type(exc).__name__}: {exc}"
                 if gate.closing():
                     break
-                # 2. The run's final event: close now. Nothing after it is read.
+                # 2. The run's final event (or a break): close now. Nothing after it is read.
                 if state.finished or reason:
+                    if not reason:
+                        self._span.end_stream(state, batch)  # the span ends at the final event
                     await self._close_response()
             if batch:
                 self._reconnects = 0
@@ -303,6 +328,7 @@ class AsyncMessageStream(AsyncStreamUsage):
                 raise error from exc
         delay = state.reconnect_delay(self._reconnects)
         self._reconnects += 1
+        self._span.reconnect(self._reconnects, delay, reason, state.last_event_id)
         logger.info(
             "stream %s broke after %d events (%s); resuming after id %r in %.2f s (%d of %d)",
             self._call.path,
@@ -344,6 +370,7 @@ class AsyncMessageStream(AsyncStreamUsage):
                 event = state.typed(sse)
             except PhosonError as error:
                 self._failure = error
+                self._span_failed(error)
                 await self.close()
                 raise
             if event is not None:

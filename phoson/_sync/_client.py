@@ -32,6 +32,10 @@ class PhosonClient(CustomCalls):
     600 s (5 s to connect), or to the timeout of `http_client` when one is given. Use it as a
     context manager, or call `close()` when done, to release its connections. One client is
     safe to share between tasks.
+
+    `open_telemetry=True` (or `PHOSON_OTEL=true`) traces each call as one OpenTelemetry span,
+    over the global tracer provider or `tracer_provider=` (which alone also turns it on);
+    it needs `pip install 'phoson-sdk[otel]'`.
     """
 
     agents: Agents
@@ -48,6 +52,8 @@ class PhosonClient(CustomCalls):
         default_headers: Mapping[str, HeaderValue] | None = None,
         http_client: httpx.Client | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
         limits: httpx.Limits | None = None,
     ) -> None:
         configure_from_env()
@@ -68,6 +74,8 @@ class PhosonClient(CustomCalls):
             max_retries=max_retries,
             default_headers=default_headers,
             max_event_size=max_event_size,
+            open_telemetry=open_telemetry,
+            tracer_provider=tracer_provider,
         )
         if limits is not None and http_client is not None:
             raise PhosonError(
@@ -92,6 +100,8 @@ class PhosonClient(CustomCalls):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, HeaderValue] | None = None,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
     ) -> Self:
         """A client with some settings changed that shares this one's connection pool.
 
@@ -107,9 +117,13 @@ class PhosonClient(CustomCalls):
                 ("base_url", base_url),
                 ("max_retries", max_retries),
                 ("default_headers", default_headers),
+                ("open_telemetry", open_telemetry),
+                ("tracer_provider", tracer_provider),
             )
             if value is not None
         }
+        if tracer_provider is not None and open_telemetry is None:
+            changes["open_telemetry"] = True  # as in the constructor: a provider turns it on
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = timeout
         config = self._requester.config.copy_with(**changes)

@@ -72,8 +72,7 @@ class CustomCalls:
         call = custom_call(method, path, body, params)
         parse = parser_for(cast_to)
         # 2. Send as every other call is sent: retries, idempotency key, error mapping.
-        response = self._requester.send(call, options)
-        result: CastTo | None = parse(response)
+        result: CastTo | None = self._requester.traced(call, options, parse)
         return result
 
     @overload

@@ -37,6 +37,7 @@ from .._misuse import BlockingStreamUsage
 from .._models import RunDoneEvent, StreamEvent
 from .._sse import ServerSentEvent
 from .._streaming import StreamState, is_event_stream
+from .._tracing import NO_SPAN, CallSpan
 from .._types import WriteRequestOptions
 from .._wire import Call
 from ._requester import Requester
@@ -86,6 +87,8 @@ class MessageStream(BlockingStreamUsage):
         self._reconnects = 0
         self._opened = False
         self._failure: PhosonError | None = None
+        # The call's span, started when the request first goes out (NO_SPAN: not traced).
+        self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
         if self._gate.closing():
@@ -130,7 +133,11 @@ class MessageStream(BlockingStreamUsage):
 
     def __enter__(self) -> Self:
         if not self._opened and not self._gate.closing():
-            self._open()
+            try:
+                self._open()
+            except BaseException as error:
+                self._span_failed(error)
+                raise
         return self
 
     def __exit__(
@@ -148,6 +155,7 @@ class MessageStream(BlockingStreamUsage):
         quietly; after `close()` returns no event is delivered and no request is sent.
         """
         gate = self._gate
+        self._span.end_stream(self._state)
         # 1. Stop the reader: it checks `closing` after every wait, and its wait ends now.
         #    Events already decoded but not yet delivered are dropped.
         gate.interrupt(self._response)
@@ -177,16 +185,22 @@ class MessageStream(BlockingStreamUsage):
         gate = self._gate
         self._opened = True
         response: httpx.Response | None = None
+        if self._span is NO_SPAN:
+            # One span for the whole stream, every reconnect included; ended when it ends.
+            self._span = self._requester.tracer.start(self._call)
+            self._span.watch(self, self._state)
         # 1. Send; `close()` from elsewhere cancels this (in the event-loop client).
         try:
-            with gate.interruptible():
-                response = self._requester.send(
-                    self._call,
-                    self._options,
-                    stream=True,
-                    idempotency_key=self._idempotency_key,
-                    last_event_id=self._state.last_event_id or None,
-                )
+            with self._span.current():
+                with gate.interruptible():
+                    response = self._requester.send(
+                        self._call,
+                        self._options,
+                        stream=True,
+                        idempotency_key=self._idempotency_key,
+                        last_event_id=self._state.last_event_id or None,
+                        span=self._span,
+                    )
         except PhosonError as error:
             self._fail(error)
         if response is None:
@@ -231,6 +245,11 @@ class MessageStream(BlockingStreamUsage):
             pass  # the body is only quoted in the message; the status says enough
         return b"".join(parts)
 
+    def _span_failed(self, error: BaseException) -> None:
+        """End the span with the error that ends the stream."""
+        if not isinstance(error, GeneratorExit):
+            self._span.end_stream(self._state, error=error)
+
     def _fail(self, error: PhosonError) -> NoReturn:
         """The stream cannot go on: remember why (later reads say so) and raise `error`."""
         self._failure = error
@@ -250,7 +269,11 @@ class MessageStream(BlockingStreamUsage):
         except PhosonError as error:
             if self._failure is None:
                 self._failure = error
+            self._span_failed(error)
             self.close()
+            raise
+        except BaseException as error:
+            self._span_failed(error)
             raise
 
     def _read_sse(self) -> ServerSentEvent | None:
@@ -277,8 +300,10 @@ class MessageStream(BlockingStreamUsage):
                     failure, reason = exc, f"{type(exc).__name__}: {exc}"
                 if gate.closing():
                     break
-                # 2. The run's final event: close now. Nothing after it is read.
+                # 2. The run's final event (or a break): close now. Nothing after it is read.
                 if state.finished or reason:
+                    if not reason:
+                        self._span.end_stream(state, batch)  # the span ends at the final event
                     self._close_response()
             if batch:
                 self._reconnects = 0
@@ -305,6 +330,7 @@ class MessageStream(BlockingStreamUsage):
                 raise error from exc
         delay = state.reconnect_delay(self._reconnects)
         self._reconnects += 1
+        self._span.reconnect(self._reconnects, delay, reason, state.last_event_id)
         logger.info(
             "stream %s broke after %d events (%s); resuming after id %r in %.2f s (%d of %d)",
             self._call.path,
@@ -346,6 +372,7 @@ class MessageStream(BlockingStreamUsage):
                 event = state.typed(sse)
             except PhosonError as error:
                 self._failure = error
+                self._span_failed(error)
                 self.close()
                 raise
             if event is not None:

@@ -22,6 +22,14 @@ from urllib.parse import parse_qs, unquote
 from . import _validation as v
 from ._faults import Fault, FaultQueue
 from ._requestlog import RecordedRequest, RequestLog
+from ._requests import (
+    AgentCreate,
+    AgentUpdate,
+    ConversationCreate,
+    ConversationUpdate,
+    MessageCreate,
+    RequestBody,
+)
 
 __all__ = [
     "App",
@@ -118,8 +126,10 @@ class Request:
     headers: dict[str, str]
     body: bytes
 
-    def validate(self, fields: tuple[v.Field, ...]) -> dict[str, Any]:
-        return v.validate(v.decode_body(self.body, self.headers.get("content-type")), fields)
+    def validate(self, model: type[RequestBody]) -> dict[str, Any]:
+        """The body's fields (defaults filled in), or RequestError: 400/422 as FastAPI says."""
+        body = v.decode_body(self.body, self.headers.get("content-type"))
+        return v.validate(body, model).model_dump()
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,10 +241,10 @@ def is_stream_request(method: str, path: str, headers: dict[str, str], body: byt
     if method != "POST" or not path.endswith("/messages"):
         return False
     try:
-        values = v.validate(v.decode_body(body, headers.get("content-type")), v.MESSAGE_CREATE)
+        values = v.validate(v.decode_body(body, headers.get("content-type")), MessageCreate)
     except v.RequestError:
         return False
-    return bool(values["stream"])
+    return values.stream
 
 
 class App:
@@ -375,7 +385,7 @@ class App:
         return Response(200, dumps(list(self.agents.values())))
 
     def _agents_create(self, req: Request) -> Response:
-        values = req.validate(v.AGENT_CREATE)
+        values = req.validate(AgentCreate)
         now = self._now()
         agent = {
             "id": new_id("agt"),
@@ -394,7 +404,7 @@ class App:
         return _detail(404, _AGENT_NOT_FOUND) if agent is None else Response(200, dumps(agent))
 
     def _agents_update(self, req: Request) -> Response:
-        values = req.validate(v.AGENT_UPDATE)
+        values = req.validate(AgentUpdate)
         agent = self.agents.get(req.ids[0])
         if agent is None:
             return _detail(404, _AGENT_NOT_FOUND)
@@ -440,7 +450,7 @@ class App:
         return Response(200, dumps(found))
 
     def _conversations_create(self, req: Request) -> Response:
-        values = req.validate(v.CONVERSATION_CREATE)
+        values = req.validate(ConversationCreate)
         if values["agent_id"] not in self.agents:
             return _detail(404, _AGENT_NOT_FOUND)
         now = self._now()
@@ -463,7 +473,7 @@ class App:
         return Response(200, dumps(conversation))
 
     def _conversations_update(self, req: Request) -> Response:
-        values = req.validate(v.CONVERSATION_UPDATE)
+        values = req.validate(ConversationUpdate)
         conversation = self.conversations.get(req.ids[0])
         if conversation is None:
             return _detail(404, _CONVERSATION_NOT_FOUND)
@@ -495,7 +505,7 @@ class App:
         return Response(200, dumps(self.messages[req.ids[0]]))
 
     def _messages_create(self, req: Request) -> Response | StreamPlan:
-        values = req.validate(v.MESSAGE_CREATE)
+        values = req.validate(MessageCreate)
         conversation = self.conversations.get(req.ids[0])
         if conversation is None:
             return _detail(404, _CONVERSATION_NOT_FOUND)
