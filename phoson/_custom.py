@@ -71,8 +71,11 @@ def custom_call(
     )
 
 
-def parser_for(cast_to: object) -> Parser:
-    """How to turn the answer into `cast_to`; a `PhosonError` for anything it cannot be."""
+def parser_for(cast_to: object, *, strict: bool = True) -> Parser:
+    """How to turn the answer into `cast_to`; a `PhosonError` for anything it cannot be.
+
+    `strict=False` is the client's `strict_response_validation=False` (see `parse_model`).
+    """
     if cast_to is None:
         return _nothing
     if cast_to is httpx.Response:
@@ -80,9 +83,9 @@ def parser_for(cast_to: object) -> Parser:
     if get_origin(cast_to) is list:
         (item,) = get_args(cast_to) or (None,)
         if isinstance(item, type) and issubclass(item, PhosonModel):
-            return partial(_list_of, item)
+            return partial(parse_model_list, model=item, strict=strict)
     elif isinstance(cast_to, type) and issubclass(cast_to, PhosonModel):
-        return partial(_one, cast_to)
+        return partial(parse_model, model=cast_to, strict=strict)
     raise PhosonError(
         "cast_to must be a PhosonModel subclass, list[...] of one, httpx.Response, or None; "
         f"got {cast_to!r}"
@@ -95,11 +98,3 @@ def _nothing(response: httpx.Response) -> None:
 
 def _itself(response: httpx.Response) -> httpx.Response:
     return response
-
-
-def _one(model: type[PhosonModel], response: httpx.Response) -> PhosonModel:
-    return parse_model(response, model)
-
-
-def _list_of(model: type[PhosonModel], response: httpx.Response) -> list[PhosonModel]:
-    return parse_model_list(response, model)

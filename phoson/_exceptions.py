@@ -210,7 +210,7 @@ def _describe_detail(detail: Any) -> str:
     try:
         text = detail if isinstance(detail, str) else json.dumps(detail, default=str)
     except (RecursionError, ValueError):
-        text = repr(detail)[:2000]
+        text = "(a JSON detail nested too deeply to show; see error.detail)"
     return excerpt(text, 500)
 
 

@@ -99,11 +99,11 @@ class OTelCallSpan(CallSpan):
         propagate.inject(headers, context=self._context)
 
     def response(self, response: httpx.Response) -> None:
-        self._span.set_attribute("http.response.status_code", response.status_code)
+        attributes: Attributes = {"http.response.status_code": response.status_code}
         request_id = response.headers.get("x-request-id")
         if request_id:
-            self._request_id = request_id
-            self._span.set_attribute("phoson.request_id", request_id)
+            self._request_id = attributes["phoson.request_id"] = request_id
+        self._span.set_attributes(attributes)
 
     def retry(self, number: int, delay: float, cause: PhosonError) -> None:
         self._resends += 1

@@ -158,6 +158,23 @@ def test_deeply_nested_json_is_malformed_not_a_recursion_error() -> None:
         parse_event(ServerSentEvent("token", '{"content": ' + deep + "}"))
 
 
+@pytest.mark.parametrize("depth", [200, 990, 5000])
+def test_an_error_detail_nested_deep_but_parseable_is_readable(depth: int) -> None:
+    """JSON that parses but nests deeper than Python recurses (found by the long fuzz run)
+    gives a PhosonAPIError with a one-line message, and redaction still walks all of it."""
+    body = ("[" * depth + f'"{KEY}"' + "]" * depth).encode()
+    response = httpx.Response(
+        300, content=body, request=httpx.Request("GET", "https://api.phoson.test/agents")
+    )
+    error = api_error_from_response(response)
+    assert str(error).startswith("300 PhosonAPIError: ") and "\n" not in str(error)
+    assert KEY not in str(error)
+    inner = error.detail
+    while isinstance(inner, list):
+        inner = inner[0]
+    assert isinstance(inner, str) and KEY not in inner  # redacted JSON, or an excerpt
+
+
 def test_merge_headers_keeps_one_header_per_name() -> None:
     """A merged name replaces every header of that name in any case; None removes it."""
     headers = {"Authorization": "Bearer a", "X-A": "1", "x-b": "2"}

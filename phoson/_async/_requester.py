@@ -14,7 +14,7 @@ from typing import TypeVar
 import httpx
 
 from .. import _sleep
-from .._config import ClientConfig, build_request
+from .._config import ClientConfig, build_request, refresh_authorization
 from .._exceptions import (
     PhosonError,
     PhosonResponseValidationError,
@@ -106,6 +106,7 @@ class AsyncRequester:
         while True:
             if retries_done:  # the request was built with "0"
                 request.headers["X-Phoson-Retry-Count"] = str(retries_done)
+                refresh_authorization(request, self.config, options)  # a key function: again
             started = time.monotonic()
             # 1. Send and read a plain call's body, catching transport failures.
             retry_headers: httpx.Headers | None = None
@@ -168,11 +169,15 @@ class AsyncRequester:
 
     async def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
         """Send `call` and validate its body as `model`."""
-        return await self.traced(call, options, partial(parse_model, model=model))
+        strict = self.config.strict_response_validation
+        return await self.traced(call, options, partial(parse_model, model=model, strict=strict))
 
     async def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
         """Send `call` and validate its body as a list of `model`."""
-        return await self.traced(call, options, partial(parse_model_list, model=model))
+        strict = self.config.strict_response_validation
+        return await self.traced(
+            call, options, partial(parse_model_list, model=model, strict=strict)
+        )
 
     async def request_empty(self, call: Call, options: RequestOptions) -> None:
         """Send `call`, whose success has no body (204)."""
