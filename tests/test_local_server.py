@@ -280,6 +280,28 @@ def test_send_and_list_messages(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
+    ("content", "reply"),
+    [
+        ("Hello", "You said: Hello. This"),
+        ("Hello, how are you?", "You said: Hello, how are you? This"),
+        ("Stop!", "You said: Stop! This"),
+        ("All done.", "You said: All done. This"),
+        ("Wait for it…", "You said: Wait for it… This"),
+        ("Trailing space \n", "You said: Trailing space. This"),
+    ],
+)
+def test_the_default_reply_reads_as_a_sentence(
+    client: httpx.Client, content: str, reply: str
+) -> None:
+    """The model's reply quotes the message as one sentence: a full stop is added only when
+    the message does not end a sentence already (never "you?.")."""
+    conv = new_conversation(client)
+    sent = client.post(f"/conversations/{conv}/messages", json={"content": content}).json()
+    assert sent["content"] == reply + " is a deterministic reply from the local Phoson server."
+    assert sent["content"] == reply_text(content)
+
+
+@pytest.mark.parametrize(
     ("method", "path", "body"),
     [
         ("GET", "/agents", None),
@@ -935,7 +957,8 @@ def test_connections_are_reused_after_streams(server: LocalPhosonServer) -> None
 def test_requests_are_recorded(client: httpx.Client, server: LocalPhosonServer) -> None:
     """stats.requests lists method, raw path with query and lower-cased headers; bodies are
     kept alongside."""
-    client.get("/conversations", params={"agent_id": "a b"}, headers={"X-Phoson-Retry-Count": "0"})
+    # The query written out: httpx < 0.28 encodes params' spaces as %20, later ones as +.
+    client.get("/conversations?agent_id=a+b", headers={"X-Phoson-Retry-Count": "0"})
     client.post("/agents", json={"name": "n", "description": "d"})
     first, second = server.stats.requests
     assert (first.method, first.path) == ("GET", "/conversations?agent_id=a+b")

@@ -149,9 +149,17 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+#: Marks that already end a sentence: the reply adds no full stop after them.
+_SENTENCE_ENDS = (".", "!", "?", "…")
+
+
 def reply_text(content: str) -> str:
-    """The deterministic model's reply to `content`."""
-    return f"You said: {content}. This is a deterministic reply from the local Phoson server."
+    """The deterministic model's reply to `content`: `content` quoted as one sentence (ended
+    with a full stop unless it ends in `.`, `!`, `?` or `…` already), then a fixed sentence."""
+    said = content.rstrip()
+    if not said.endswith(_SENTENCE_ENDS):
+        said += "."
+    return f"You said: {said} This is a deterministic reply from the local Phoson server."
 
 
 _TOKEN = re.compile(r"\s*\S+\s*|\s+")

@@ -34,7 +34,7 @@ from phoson import (
 )
 from tests.payloads import AGENT, BASE_URL, MESSAGE, BreakingStream, RecordingStream
 
-EXAMPLES = int(os.environ.get("PHOSON_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("PHOSON_FUZZ_EXAMPLES", "100"))
 #: More requests than any call may make: 1 + max_retries, per (re)connection of a stream.
 REQUEST_BUDGET = 30
 MAX_RETRIES = 2
