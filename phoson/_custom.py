@@ -51,6 +51,7 @@ def custom_call(
             f"path must start with '/' (a path under base_url, such as '/agents'), got {path!r}; "
             "full URLs are refused so that the API key is only ever sent to base_url"
         )
+    _check_path(path)
     if body is not None:
         if not isinstance(body, Mapping):
             raise PhosonError(f"body must be a mapping (a JSON object), not {type(body).__name__}")
@@ -69,6 +70,25 @@ def custom_call(
         accept=accept,
         operation="client.stream_sse" if accept == EVENT_STREAM else "client.request",
     )
+
+
+def _check_path(path: str) -> None:
+    """Refuse a path that would not arrive under base_url as written.
+
+    URL normalisation removes `.` and `..` segments (`/..` would leave base_url's own path
+    prefix), and httpx refuses some characters only when the request is built: both are caught
+    here, before anything is sent, as a `PhosonError`.
+    """
+    segments = re.split(r"[?#]", path, maxsplit=1)[0].split("/")
+    if any(segment in (".", "..") for segment in segments):
+        raise PhosonError(
+            f"path must not contain '.' or '..' segments (they would be resolved away and the "
+            f"request would go to another path), got {path!r}"
+        )
+    try:
+        httpx.URL("https://phoson.invalid" + path)
+    except httpx.InvalidURL as error:
+        raise PhosonError(f"path is not a valid URL path ({error}), got {path!r}") from None
 
 
 def parser_for(cast_to: object, *, strict: bool = True) -> Parser:

@@ -279,8 +279,12 @@ class IncompleteStreamError(PhosonConnectionError):
     """A stream ended before its `run_done` or `error` event and could not be resumed.
 
     `events_received` counts the typed and untyped events that did arrive; `last_event_id` is
-    the `id:` of the last one (empty if the server sent none).
+    the `id:` of the last one (empty if the server sent none). `partial_text` is the reply text
+    received before the failure, so a chat UI can show what arrived (not in the message).
     """
+
+    #: The reply text (the `token` contents) received before the stream broke.
+    partial_text: str = ""
 
     def __init__(self, reason: str, *, events_received: int, last_event_id: str) -> None:
         self.events_received = events_received

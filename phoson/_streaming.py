@@ -17,6 +17,7 @@ from ._exceptions import IncompleteStreamError, MalformedEventError, StreamTimeo
 from ._logging import logger
 from ._models import EVENT_TYPES, ErrorEvent, RunDoneEvent, StreamEvent
 from ._retry import backoff_delay, server_reconnect_delay
+from ._snapshot import StreamSnapshot
 from ._sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["RECENT_IDS", "TERMINAL_EVENTS", "StreamState", "is_event_stream", "parse_event"]
@@ -118,6 +119,7 @@ class StreamState:
         "final",
         "finished",
         "max_event_size",
+        "snapshot",
         "tokens_received",
     )
 
@@ -135,6 +137,8 @@ class StreamState:
         self.final: RunDoneEvent | ErrorEvent | None = None
         #: How many `token` events the typed iterator has delivered.
         self.tokens_received = 0
+        #: The reply text, reasoning, tool calls and run id of the typed events so far.
+        self.snapshot = StreamSnapshot()
         # Replay detection (see `reconnected`): the first id of the run, the latest ids, the id
         # sent as Last-Event-ID, and the check's step: "" (off), "check" (waiting for the first id on
         # the new connection), "skip" (in a replay), "through" (skipping the resume id's events).
@@ -186,6 +190,8 @@ class StreamState:
         elif event.type == "run_done" or event.type == "error":
             self.final = event
             self.finished = True
+        if event is not None:
+            self.snapshot.add(event)
         return event
 
     def reconnected(self) -> None:
@@ -225,7 +231,9 @@ class StreamState:
     def incomplete(self, reason: str, *, timed_out: bool = False) -> IncompleteStreamError:
         """The error for a stream that ended before its final event and will not be resumed."""
         cls = StreamTimeoutError if timed_out else IncompleteStreamError
-        return cls(reason, events_received=self.events_received, last_event_id=self.last_event_id)
+        error = cls(reason, events_received=self.events_received, last_event_id=self.last_event_id)
+        error.partial_text = self.snapshot.text
+        return error
 
     def _drop_replayed(self, events: list[ServerSentEvent]) -> list[ServerSentEvent]:
         """After a resume: leave out the events the server sends again.

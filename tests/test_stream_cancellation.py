@@ -42,7 +42,8 @@ async def test_a_cancelled_reader_gives_its_connection_back(scripted: ScriptedSe
                     received.append(event)
         assert scope.cancelled_caught
         assert received == [TokenEvent(content="Hello ")]
-        assert stream.closed and stream.response is None
+        assert stream.closed
+        assert stream.response is not None and stream.response.is_closed
         assert scripted.connections[0].gone.wait(5)
         done = await client.messages.stream("conv_1", "hi").until_done()
     assert done.run_id == "run_1"

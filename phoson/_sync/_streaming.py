@@ -35,6 +35,7 @@ from .._gate import ReaderGate
 from .._logging import logger
 from .._misuse import BlockingStreamUsage
 from .._models import RunDoneEvent, StreamEvent
+from .._snapshot import ToolCall
 from .._sse import ServerSentEvent
 from .._streaming import StreamState, is_event_stream
 from .._tracing import NO_SPAN, CallSpan
@@ -80,6 +81,8 @@ class MessageStream(BlockingStreamUsage):
         self._state = StreamState(requester.config.max_event_size)
         self._gate = ReaderGate()
         self._response: httpx.Response | None = None
+        # The latest response, kept after it is closed: its status and headers stay readable.
+        self._last_response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
         self._guard: Generator[None, None] | None = None
         self._pending: Iterator[ServerSentEvent] = iter(())
@@ -111,8 +114,29 @@ class MessageStream(BlockingStreamUsage):
 
     @property
     def response(self) -> httpx.Response | None:
-        """The current HTTP response, once the stream has been opened (None once closed)."""
-        return self._response
+        """The (latest) HTTP response, once the stream has been opened: its status and headers
+        stay readable after the stream has ended (its body is closed by then)."""
+        return self._last_response
+
+    @property
+    def text(self) -> str:
+        """The reply so far (the `token` contents), while iterating and after."""
+        return self._state.snapshot.text
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning so far (the `reasoning` contents)."""
+        return self._state.snapshot.reasoning
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls so far, paired by id; `result` is None until its `tool_end`."""
+        return self._state.snapshot.tool_calls
+
+    @property
+    def run_id(self) -> str | None:
+        """The run's id, once its `run_done` has arrived."""
+        return self._state.snapshot.run_id
 
     @property
     def last_event_id(self) -> str:
@@ -209,7 +233,7 @@ class MessageStream(BlockingStreamUsage):
             # 2. Closed while the request was on its way: give the response straight back.
             self._guard = _close_when_dropped(response)
             next(self._guard)
-            self._response = response
+            self._response = self._last_response = response
             if gate.closing():
                 self._close_response()
                 return

@@ -81,7 +81,7 @@ async def test_every_reader_ends_at_the_final_event_whatever_the_server_does_nex
         # The loop ended before the server's tail did, and the connection was closed.
         assert not connection.completed
         assert connection.gone.wait(5), "the client kept the connection open"
-        assert stream.response is None
+        assert stream.response is not None and stream.response.is_closed
     assert scripted.requests == len(readers)
 
 
@@ -128,7 +128,7 @@ async def test_close_from_another_task_or_thread_stops_a_waiting_reader(
         assert await apoll_until(lambda: len(received) == 1)
         await acheckpoint()
         await stream.close()
-        assert stream.response is None
+        assert stream.response is not None and stream.response.is_closed
         return "closed"
 
     assert await agather([read, stop]) == ["ended", "closed"]
