@@ -62,7 +62,7 @@ def only_span(exporter: InMemorySpanExporter, name: str) -> ReadableSpan:
 
 def traceparent(span: ReadableSpan) -> str:
     """The W3C `traceparent` a request sent inside `span` carries."""
-    context = span.get_span_context()
+    context = span.context  # a property typed on every supported opentelemetry-sdk
     assert context is not None
     return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
