@@ -291,12 +291,14 @@ async def test_a_stream_closed_early_or_abandoned_ends_its_span_exactly_once(
     exporter: InMemorySpanExporter,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Closing a stream before its run finished, or dropping an opened stream without closing
+    """Breaking out of a stream's loop and closing it before its run finished, or dropping an opened stream without closing
     it, each end the stream's span once, without an error."""
     conversation = await new_conversation(traced)
     exporter.clear()
     async with traced.messages.stream(conversation, "one two three") as stream:
-        pass
+        async for _ in stream:
+            break  # leaving the loop keeps the stream open: its span too
+        assert sdk_spans(exporter) == []
     left = only_span(exporter, "messages.stream")
     assert (left.attributes or {})["phoson.stream.events"] == stream.events_received
     exporter.clear()
