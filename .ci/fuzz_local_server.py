@@ -46,10 +46,12 @@ def main(argv: list[str]) -> int:
             # schema yet coercible is accepted by design; everything else is still refused 422.
             "--exclude-checks",
             "negative_data_rejection,ensure_resource_availability",
-            # ensure_resource_availability (ST302, "created resource not found") fails in about
-            # one run in five: a conversation created in the stateful phase answers 404 to the
-            # GET that follows. Not reproduced on replay and the cause is not found yet (issue
-            # 14's report); until it is, the check stays off so that CI judges the rest.
+            # ensure_resource_availability (ST302, "created resource not found") reports, in
+            # about one run in five, a conversation that answers 404 after it was created. By
+            # contract, deleting an agent deletes its conversations; this check only excuses a
+            # 404 after a DELETE of the resource itself, so a DELETE /agents/{id} between the
+            # two steps reads to it as a bug (the failing chains create a conversation on an
+            # agent the scenario also deletes). Off, so that CI judges the rest.
             "--max-examples",
             str(MAX_EXAMPLES),
             "--seed",

@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, str] = {
     "import": "bench.imports",
     "calls": "bench.calls",
     "stream": "bench.streams",
+    "stream_end": "bench.stream_end",
     "sse": "bench/bench_sse.py",  # the SSE decoder's own benchmark, when it exists
     "latency": "bench.latency",
     "memory": "bench.memory",

@@ -34,7 +34,8 @@ def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]
 def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
     """openapi-spec-validator accepts the committed document as OpenAPI 3.1."""
     assert document["openapi"].startswith("3.1")
-    validate(document)
+    # Its signature's key type changed across releases (Hashable keys up to 0.7.x).
+    validate(document)  # type: ignore[arg-type,unused-ignore]
 
 
 def test_every_route_the_server_serves_is_documented(document: dict[str, Any]) -> None:

@@ -17,10 +17,16 @@ import httpx
 
 from .. import _sleep
 from .._config import ClientConfig, build_request, refresh_authorization
-from .._exceptions import PhosonError, api_error_from_response, connection_error_from
+from .._exceptions import (
+    PhosonError,
+    PhosonResponseValidationError,
+    api_error_from_response,
+    connection_error_from,
+)
 from .._logging import logger
 from .._models import PhosonModel
 from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
+from .._streaming import is_event_stream
 from .._tracing import NO_SPAN, CallSpan, make_tracer
 from .._types import RequestOptions
 from .._wire import Call, parse_model, parse_model_list
@@ -104,16 +110,23 @@ class Requester:
                 request.headers["X-Phoson-Retry-Count"] = str(retries_done)
                 refresh_authorization(request, self.config, options)  # a key function: again
             started = time.monotonic()
-            # 1. Send (httpx reads the whole body of a plain call), catching transport failures.
+            # 1. Send and read a plain call's body, catching transport failures.
             retry_headers: httpx.Headers | None = None
             try:
-                response = self.pool.send(request, stream=stream)
-                if stream and not response.is_success:
-                    # An error answer to a stream request: read its (short) body for the detail.
+                # The body is read below, after a look at the headers.
+                response = self.pool.send(request, stream=True)
+                content_type = response.headers.get("content-type", "")
+                if not stream and response.is_success and is_event_stream(content_type):
+                    # An event stream answering a plain call may never end: refuse it now.
+                    response.close()
+                    raise _event_stream_for_plain_call(response)
+                if not stream or not response.is_success:
+                    # A plain call's body, or an error answer to a stream request (short, read
+                    # for the detail).
                     try:
                         response.read()
                     finally:
-                        response.close()
+                        response.close()  # a no-op once the whole body was read
             except httpx.HTTPError as exc:
                 error: PhosonError = connection_error_from(exc, request.method, request.url)
                 cause: BaseException | None = exc
@@ -194,6 +207,15 @@ class Requester:
 
 def _no_body(response: httpx.Response) -> None:
     return None
+
+
+def _event_stream_for_plain_call(response: httpx.Response) -> PhosonResponseValidationError:
+    return PhosonResponseValidationError(
+        "expected a JSON body but the server answered with an event stream (is the URL right?)",
+        status_code=response.status_code,
+        body="",
+        request_id=response.headers.get("x-request-id"),
+    )
 
 
 def _log_response(response: httpx.Response, started: float, retries_done: int) -> None:
