@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench._util import Row, percentile, row
+from bench._util import Row, percentile_rows
 
 __all__ = ["run"]
 
@@ -111,27 +111,17 @@ def run(quick: bool = False) -> list[Row]:
         runner.run(async_http.aclose())
         runner.close()
 
-    rows: list[Row] = []
-    for mode in ("sync", "async"):
-        mine = samples[f"phoson_{mode}"]
-        theirs = samples.get(f"raw_{mode}")
-        for q in (50.0, 99.0):
-            value = percentile(mine, q)
-            is_p99 = q == 99.0
-            rows.append(
-                row(
-                    "stream_end",
-                    f"final event → loop end, {mode}, p{q:.0f}: `messages.stream` loop vs "
-                    "`httpx-sse` loop that breaks at `run_done` (server holds the body open)",
-                    value,
-                    percentile(theirs, q) if theirs else None,
-                    "ms",
-                    target="p99 < 1 ms" if is_p99 else "report only",
-                    passed=value < TARGET_P99_MS if is_p99 else None,
-                    notes=f"{len(mine)} runs, loopback; max {max(mine):.2f} ms",
-                )
-            )
-    return rows
+    return percentile_rows(
+        "stream_end",
+        samples,
+        lambda mode, q: (
+            f"final event → loop end, {mode}, p{q:.0f}: `messages.stream` loop vs "
+            "`httpx-sse` loop that breaks at `run_done` (server holds the body open)"
+        ),
+        target="p99 < 1 ms",
+        meets_target=lambda value: value < TARGET_P99_MS,
+        notes=lambda mine: f"{len(mine)} runs, loopback; max {max(mine):.2f} ms",
+    )
 
 
 async def _make(factory: Callable[[], Any]) -> Any:
