@@ -44,6 +44,11 @@ REPLACEMENTS = {
     "AsyncMessages": "Messages",
     "AsyncResource": "Resource",
     "AsyncMessageStream": "MessageStream",
+    # Runtime-only helpers that exist on the blocking classes only (phoson/_misuse.py): the
+    # async classes derive from an empty base, the blocking ones from the base whose
+    # `__aiter__`/`__aenter__` explain that `async for`/`async with` need AsyncPhosonClient.
+    # Mapped by name so unasync never rewrites those methods (it would make them `__iter__`).
+    "AsyncStreamUsage": "BlockingStreamUsage",
     "AsyncCustomCalls": "CustomCalls",
     # with_raw_response: the raw-answering requester and each resource's raw twin.
     "AsyncRawRequester": "RawRequester",

@@ -79,6 +79,39 @@ def row(
     )
 
 
+def percentile_rows(
+    group: str,
+    samples: dict[str, list[float]],
+    describe: Callable[[str, float], str],
+    *,
+    target: str,
+    meets_target: Callable[[float], bool],
+    notes: Callable[[list[float]], str],
+) -> list[Row]:
+    """p50 and p99 rows, in ms, for the sync and async clients (`phoson_<mode>` samples) against
+    their baselines (`raw_<mode>`); only the p99 row carries `target`."""
+    rows: list[Row] = []
+    for mode in ("sync", "async"):
+        mine = samples[f"phoson_{mode}"]
+        theirs = samples.get(f"raw_{mode}")
+        for q in (50.0, 99.0):
+            value = percentile(mine, q)
+            is_p99 = q == 99.0
+            rows.append(
+                row(
+                    group,
+                    describe(mode, q),
+                    value,
+                    percentile(theirs, q) if theirs else None,
+                    "ms",
+                    target=target if is_p99 else "report only",
+                    passed=meets_target(value) if is_p99 else None,
+                    notes=notes(mine),
+                )
+            )
+    return rows
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 

@@ -1,5 +1,8 @@
 """Call overhead: `agents.get` over an in-process `httpx.MockTransport`, sync and async.
 
+With tracing off (the default) this is the figure to keep; with `open_telemetry=True` the
+extra cost is reported against it, in the same rounds.
+
 The baseline is what a user would write by hand on the same transport: `httpx` `get` with the
 same Authorization header, then `Agent.model_validate_json` (the same model class, so the
 validation cost is identical). openai-python's `models.retrieve` on its own MockTransport is an
@@ -81,6 +84,38 @@ def _openai_async() -> tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitabl
     return (lambda: client.models.retrieve("gpt-4o")), http.aclose
 
 
+def _tracer_provider() -> object | None:
+    """An OpenTelemetry SDK tracer provider with no exporter (spans are made, then dropped),
+    or None when opentelemetry-sdk is not installed."""
+    try:
+        from opentelemetry.sdk.trace import TracerProvider
+    except ImportError:
+        return None
+    return TracerProvider()
+
+
+def _off_seams_us(calls: int) -> float:
+    """Microseconds per call spent in the tracing seams when tracing is off: what the
+    requester does for every call (start a span, enter its context, inject, note the
+    response, end), on the do-nothing tracer every untraced client has."""
+    from phoson import _wire as wire
+    from phoson._tracing import NO_TRACER
+
+    call = wire.agents_get(AGENT_ID)
+    response = httpx.Response(200, content=AGENT_JSON, headers=HEADERS)
+    headers = httpx.Headers()
+    started = time.perf_counter()
+    for _ in range(calls):
+        span = NO_TRACER.start(call)
+        parse = lambda response: response  # noqa: E731 - the requester builds one per call
+        with span.current():
+            span.inject(headers)
+            span.response(response)
+            result = parse(response)
+        span.end(result)
+    return (time.perf_counter() - started) / calls * 1e6
+
+
 def _sync_rows(calls: int, rounds: int) -> list[Row]:
     from phoson import Agent, PhosonClient
 
@@ -99,6 +134,10 @@ def _sync_rows(calls: int, rounds: int) -> list[Row]:
         "phoson": lambda: _timed(calls, lambda: client.agents.get(AGENT_ID)),
         "raw": lambda: _timed(calls, raw),
     }
+    provider = _tracer_provider()
+    if provider is not None:
+        traced = client.with_options(tracer_provider=provider)
+        measures["traced"] = lambda: _timed(calls, lambda: traced.agents.get(AGENT_ID))
     anchor = _openai_sync()
     if anchor is not None:
         retrieve = anchor[0]
@@ -133,6 +172,10 @@ def _async_rows(calls: int, rounds: int) -> list[Row]:
             "phoson": lambda: _atimed(calls, lambda: client.agents.get(AGENT_ID)),
             "raw": lambda: _atimed(calls, raw),
         }
+        provider = _tracer_provider()
+        if provider is not None:
+            traced = client.with_options(tracer_provider=provider)
+            measures["traced"] = lambda: _atimed(calls, lambda: traced.agents.get(AGENT_ID))
         anchor = _openai_async()
         if anchor is not None:
             retrieve = anchor[0]
@@ -173,6 +216,37 @@ def _rows(mode: str, times: dict[str, list[float]], calls: int) -> list[Row]:
             + paired_note(times["phoson"], times["raw"]),
         )
     ]
+    seams = median([_off_seams_us(calls * 10) for _ in range(5)])
+    off_ratio = seams / median(times["phoson"])
+    rows.append(
+        row(
+            "calls",
+            f"tracing off, {mode}: the tracing seams' own time vs a whole `agents.get`",
+            seams,
+            median(times["phoson"]),
+            "µs",
+            ratio=off_ratio,
+            target="ratio <= 0.01",
+            passed=off_ratio <= 0.01,
+            notes="what tracing adds to an untraced call (no-op span calls), measured alone; "
+            "nothing of OpenTelemetry is imported (tests/test_tracing.py)",
+        )
+    )
+    if "traced" in times:
+        traced_ratio = median(times["traced"]) / median(times["phoson"])
+        rows.append(
+            row(
+                "calls",
+                f"tracing on, {mode}: `agents.get` with `open_telemetry=True` vs tracing off",
+                median(times["traced"]),
+                median(times["phoson"]),
+                "µs",
+                ratio=traced_ratio,
+                notes="reported, no target: opentelemetry-sdk TracerProvider without an "
+                "exporter (span made, attributes set, traceparent injected); "
+                + paired_note(times["traced"], times["phoson"]),
+            )
+        )
     if "openai" in times:
         rows.append(
             row(

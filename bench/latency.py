@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench._util import Row, percentile, row
+from bench._util import Row, percentile_rows
 
 __all__ = ["run"]
 
@@ -162,28 +162,19 @@ def run(quick: bool = False) -> list[Row]:
         runner.run(async_http.aclose())
         runner.close()
 
-    rows: list[Row] = []
-    for mode in ("sync", "async"):
-        mine = samples[f"phoson_{mode}"]
-        theirs = samples.get(f"raw_{mode}")
-        for q in (50.0, 99.0):
-            value = percentile(mine, q)
-            is_p99 = q == 99.0
-            rows.append(
-                row(
-                    "latency",
-                    f"latency, {mode}: server write → typed event in user code, p{q:.0f}, "
-                    "vs `httpx-sse` + `json.loads`",
-                    value,
-                    percentile(theirs, q) if theirs else None,
-                    "ms",
-                    target="p99 <= 2 ms" if is_p99 else "report only",
-                    passed=value <= TARGET_P99_MS if is_p99 else None,
-                    notes=f"{len(mine)} events, {DELAY * 1000:.0f} ms apart, loopback; "
-                    f"max {max(mine):.2f} ms",
-                )
-            )
-    return rows
+    return percentile_rows(
+        "latency",
+        samples,
+        lambda mode, q: (
+            f"latency, {mode}: server write → typed event in user code, p{q:.0f}, "
+            "vs `httpx-sse` + `json.loads`"
+        ),
+        target="p99 <= 2 ms",
+        meets_target=lambda value: value <= TARGET_P99_MS,
+        notes=lambda mine: (
+            f"{len(mine)} events, {DELAY * 1000:.0f} ms apart, loopback; max {max(mine):.2f} ms"
+        ),
+    )
 
 
 async def _make_async_client(cls: Any, server: Any) -> Any:

@@ -33,11 +33,16 @@ BENCHMARKS: dict[str, str] = {
     "import": "bench.imports",
     "calls": "bench.calls",
     "stream": "bench.streams",
+    "stream_end": "bench.stream_end",
     "sse": "bench/bench_sse.py",  # the SSE decoder's own benchmark, when it exists
     "latency": "bench.latency",
     "memory": "bench.memory",
     "concurrency": "bench.concurrency",
+<<<<<<< HEAD
     "scale": "bench.scale",
+=======
+    "local": "bench.local_server",  # the local server's in-process transport vs loopback
+>>>>>>> main
 }
 
 README = os.path.join(REPO, "bench", "README.md")

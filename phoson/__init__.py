@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         ToolStartEvent,
     )
     from ._response import RawResponse
+    from ._snapshot import ToolCall
     from ._sse import ServerSentEvent, SSEDecoder
     from ._sync import MessageStream, PhosonClient
     from ._types import NOT_GIVEN, MemoryType, Provider, ReasoningEffort, RequestOptions
@@ -104,6 +105,7 @@ __all__ = [
     "StreamEvent",
     "StreamTimeoutError",
     "TokenEvent",
+    "ToolCall",
     "ToolEndEvent",
     "ToolStartEvent",
     "UnprocessableEntityError",
@@ -153,6 +155,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     ),
     "._response": ("RawResponse",),
     "._http_clients": ("DefaultAsyncHttpxClient", "DefaultHttpxClient"),
+    "._snapshot": ("ToolCall",),
     "._sse": ("SSEDecoder", "ServerSentEvent"),
     "._types": ("NOT_GIVEN", "MemoryType", "Provider", "ReasoningEffort", "RequestOptions"),
 }

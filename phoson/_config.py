@@ -12,20 +12,22 @@ import os
 import re
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 import httpx
 
 from ._exceptions import InsecureTransportWarning, PhosonError
 from ._redact import remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
+from ._tracing import OTEL_ENV, env_flag
 from ._types import HeaderValue, RequestOptions, TimeoutTypes
 from ._wire import JSON, USER_AGENT, Call, encode_body
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "ApiKey",
     "ClientConfig",
     "as_timeout",
     "build_request",
@@ -33,8 +35,13 @@ __all__ = [
     "check_header_value",
     "merge_headers",
     "new_idempotency_key",
+    "refresh_authorization",
     "resolve_config",
 ]
+
+#: An API key, or a function returning the current one (rotating credentials): called once
+#: per attempt (each retry and each stream resume asks again), never logged.
+ApiKey: TypeAlias = str | Callable[[], str]
 
 DEFAULT_BASE_URL = "https://api.phoson.ai"
 API_KEY_ENV = "PHOSON_API_KEY"
@@ -45,13 +52,21 @@ BASE_URL_ENV = "PHOSON_BASE_URL"
 class ClientConfig:
     """Everything a client needs to build a request, besides the connection pool."""
 
-    api_key: str = field(repr=False)
+    api_key: ApiKey = field(repr=False)
     base_url: str
     timeout: httpx.Timeout
     max_retries: int
     default_headers: Mapping[str, str] = field(default_factory=dict)
     #: The largest single stream event accepted, in bytes.
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    #: Query parameters sent with every request (a call's own and `extra_query` win).
+    default_query: Mapping[str, Any] = field(default_factory=dict)
+    #: False: a response item of the wrong shape is built without validation (and logged)
+    #: instead of failing the whole call.
+    strict_response_validation: bool = True
+    #: One OpenTelemetry span per call (`phoson._tracing`), over this provider (None: global).
+    open_telemetry: bool = False
+    tracer_provider: object | None = field(default=None, repr=False)
 
     def copy_with(self, **changes: Any) -> ClientConfig:
         """A copy with the given settings changed, checked as the constructor checks them.
@@ -59,7 +74,7 @@ class ClientConfig:
         `default_headers` are merged into this config's (a None value removes one).
         """
         if "api_key" in changes:
-            changes["api_key"] = check_api_key(changes["api_key"])
+            changes["api_key"] = _check_key_source(changes["api_key"])
         if "timeout" in changes:
             changes["timeout"] = as_timeout(changes["timeout"])
         if "base_url" in changes:
@@ -70,6 +85,14 @@ class ClientConfig:
             merged = dict(self.default_headers)
             merge_headers(merged, _checked_headers(changes["default_headers"]))
             changes["default_headers"] = merged
+        if "default_query" in changes:
+            changes["default_query"] = _merged_query(self.default_query, changes["default_query"])
+        if "strict_response_validation" in changes:
+            _check_bool("strict_response_validation", changes["strict_response_validation"])
+        if "open_telemetry" in changes and not isinstance(changes["open_telemetry"], bool):
+            raise PhosonError(
+                f"open_telemetry must be True or False, got {changes['open_telemetry']!r}"
+            )
         config = replace(self, **changes)
         if "base_url" in changes or "api_key" in changes:
             _warn_if_insecure(config.base_url)
@@ -78,13 +101,47 @@ class ClientConfig:
     def headers_for(self, call: Call) -> dict[str, Any]:
         """The headers every request of `call` carries (the key, Accept, User-Agent, defaults)."""
         headers: dict[str, Any] = {
-            "Authorization": f"Bearer {self.api_key}",
+            "Authorization": self.authorization(),
             "Accept": call.accept,
             "User-Agent": USER_AGENT,
         }
         if self.default_headers:
             merge_headers(headers, self.default_headers)
         return headers
+
+    def authorization(self) -> str:
+        """The `Authorization` value: the key, or what the key function returns now."""
+        api_key = self.api_key
+        if callable(api_key):
+            api_key = _call_key_function(api_key)
+        return f"Bearer {api_key}"
+
+
+def _call_key_function(function: Callable[[], str]) -> str:
+    """The key a key function returns, checked (and registered for redaction) like any key."""
+    try:
+        key = function()
+    except Exception as exc:
+        # Only the exception's type: its message might quote a secret.
+        raise PhosonError(
+            f"the api_key function raised {type(exc).__name__}; no request was sent"
+        ) from exc
+    if not isinstance(key, str):
+        raise PhosonError(f"the api_key function must return a str, not {type(key).__name__}")
+    return check_api_key(key)
+
+
+def refresh_authorization(
+    request: httpx.Request, config: ClientConfig, options: RequestOptions
+) -> None:
+    """Before a retry: ask a key function for the key again (a rotated key takes effect at
+    once), unless the caller set `Authorization` themselves. A plain key is left alone."""
+    if not callable(config.api_key):
+        return
+    given = [*config.default_headers, *(options.get("extra_headers") or {})]
+    if any(name.lower() == "authorization" for name in given):
+        return
+    request.headers["Authorization"] = config.authorization()
 
 
 def as_timeout(timeout: TimeoutTypes) -> httpx.Timeout:
@@ -228,6 +285,33 @@ def merge_headers(headers: dict[str, Any], extra: Mapping[str, HeaderValue]) -> 
             headers[name] = value
 
 
+def _check_key_source(api_key: ApiKey) -> ApiKey:
+    """A key is checked now; a key function only has to be callable (it is called per attempt)."""
+    if callable(api_key):
+        return api_key
+    return check_api_key(api_key)
+
+
+def _merged_query(query: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`query` with `changes` merged in; a None value removes a parameter."""
+    if not isinstance(changes, Mapping):
+        raise PhosonError(f"default_query must be a mapping, not {type(changes).__name__}")
+    merged = dict(query)
+    for name, value in changes.items():
+        if not isinstance(name, str):
+            raise PhosonError(f"default_query names must be str, got {name!r}")
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def _check_bool(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise PhosonError(f"{name} must be True or False, got {value!r}")
+
+
 def _check_retries(max_retries: int) -> None:
     if not isinstance(max_retries, int) or max_retries < 0:
         raise PhosonError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
@@ -235,12 +319,16 @@ def _check_retries(max_retries: int) -> None:
 
 def resolve_config(
     *,
-    api_key: str | None,
+    api_key: ApiKey | None,
     base_url: str | None,
     timeout: TimeoutTypes,
     max_retries: int,
     default_headers: Mapping[str, HeaderValue] | None,
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    default_query: Mapping[str, Any] | None = None,
+    strict_response_validation: bool = True,
+    open_telemetry: bool | None = None,
+    tracer_provider: object | None = None,
 ) -> ClientConfig:
     """Resolve constructor arguments: explicit values, then `PHOSON_*` variables, then defaults."""
     if api_key is None:
@@ -253,15 +341,25 @@ def resolve_config(
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     _check_retries(max_retries)
+    if open_telemetry is None:
+        # Tracing: PHOSON_OTEL decides, else giving a tracer provider turns it on.
+        open_telemetry = env_flag(OTEL_ENV)
+        if open_telemetry is None:
+            open_telemetry = tracer_provider is not None
     headers: dict[str, str] = {}
     merge_headers(headers, _checked_headers(default_headers or {}))
+    _check_bool("strict_response_validation", strict_response_validation)
     config = ClientConfig(
-        api_key=check_api_key(api_key),
+        api_key=_check_key_source(api_key),
         base_url=_clean_base_url(base_url),
         timeout=as_timeout(timeout),
         max_retries=max_retries,
         default_headers=headers,
         max_event_size=max_event_size,
+        default_query=_merged_query({}, default_query or {}),
+        strict_response_validation=strict_response_validation,
+        open_telemetry=open_telemetry,
+        tracer_provider=tracer_provider,
     )
     _warn_if_insecure(config.base_url)
     return config
@@ -307,11 +405,11 @@ def build_request(
     extra_headers = options.get("extra_headers")
     if extra_headers:
         merge_headers(headers, _checked_headers(extra_headers))
-    # 3. Query parameters: the call's, then `extra_query`.
+    # 3. Query parameters: the client's `default_query`, the call's, then `extra_query`.
     params: dict[str, Any] | None = call.params
     extra_query = options.get("extra_query")
-    if extra_query:
-        params = {**(params or {}), **extra_query}
+    if extra_query or config.default_query:
+        params = {**config.default_query, **(params or {}), **(extra_query or {})}
     # 4. The timeout of this call, else the client's.
     timeout = as_timeout(options["timeout"]) if "timeout" in options else config.timeout
     return http.build_request(

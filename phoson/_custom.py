@@ -16,7 +16,7 @@ import httpx
 
 from ._exceptions import PhosonError
 from ._models import PhosonModel
-from ._wire import JSON, Call, parse_model, parse_model_list
+from ._wire import EVENT_STREAM, JSON, Call, parse_model, parse_model_list
 
 __all__ = ["CastTo", "custom_call", "parser_for"]
 
@@ -51,6 +51,7 @@ def custom_call(
             f"path must start with '/' (a path under base_url, such as '/agents'), got {path!r}; "
             "full URLs are refused so that the API key is only ever sent to base_url"
         )
+    _check_path(path)
     if body is not None:
         if not isinstance(body, Mapping):
             raise PhosonError(f"body must be a mapping (a JSON object), not {type(body).__name__}")
@@ -67,11 +68,34 @@ def custom_call(
         body,
         params=dict(params) if params else None,
         accept=accept,
+        operation="client.stream_sse" if accept == EVENT_STREAM else "client.request",
     )
 
 
-def parser_for(cast_to: object) -> Parser:
-    """How to turn the answer into `cast_to`; a `PhosonError` for anything it cannot be."""
+def _check_path(path: str) -> None:
+    """Refuse a path that would not arrive under base_url as written.
+
+    URL normalisation removes `.` and `..` segments (`/..` would leave base_url's own path
+    prefix), and httpx refuses some characters only when the request is built: both are caught
+    here, before anything is sent, as a `PhosonError`.
+    """
+    segments = re.split(r"[?#]", path, maxsplit=1)[0].split("/")
+    if any(segment in (".", "..") for segment in segments):
+        raise PhosonError(
+            f"path must not contain '.' or '..' segments (they would be resolved away and the "
+            f"request would go to another path), got {path!r}"
+        )
+    try:
+        httpx.URL("https://phoson.invalid" + path)
+    except httpx.InvalidURL as error:
+        raise PhosonError(f"path is not a valid URL path ({error}), got {path!r}") from None
+
+
+def parser_for(cast_to: object, *, strict: bool = True) -> Parser:
+    """How to turn the answer into `cast_to`; a `PhosonError` for anything it cannot be.
+
+    `strict=False` is the client's `strict_response_validation=False` (see `parse_model`).
+    """
     if cast_to is None:
         return _nothing
     if cast_to is httpx.Response:
@@ -79,9 +103,9 @@ def parser_for(cast_to: object) -> Parser:
     if get_origin(cast_to) is list:
         (item,) = get_args(cast_to) or (None,)
         if isinstance(item, type) and issubclass(item, PhosonModel):
-            return partial(_list_of, item)
+            return partial(parse_model_list, model=item, strict=strict)
     elif isinstance(cast_to, type) and issubclass(cast_to, PhosonModel):
-        return partial(_one, cast_to)
+        return partial(parse_model, model=cast_to, strict=strict)
     raise PhosonError(
         "cast_to must be a PhosonModel subclass, list[...] of one, httpx.Response, or None; "
         f"got {cast_to!r}"
@@ -94,11 +118,3 @@ def _nothing(response: httpx.Response) -> None:
 
 def _itself(response: httpx.Response) -> httpx.Response:
     return response
-
-
-def _one(model: type[PhosonModel], response: httpx.Response) -> PhosonModel:
-    return parse_model(response, model)
-
-
-def _list_of(model: type[PhosonModel], response: httpx.Response) -> list[PhosonModel]:
-    return parse_model_list(response, model)

@@ -68,6 +68,13 @@ class PhosonError(Exception):
     def __init__(self, *args: object) -> None:
         super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling (multiprocessing, Celery) keeps the class, the message and every attribute;
+        # it does not call `__init__` again (keyword-only arguments would not survive). An
+        # httpx `response` is left behind: it holds sockets and cannot cross processes.
+        state = {k: v for k, v in self.__dict__.items() if k != "response"}
+        return (_restore_error, (type(self), self.args, state))
+
 
 class PhosonWarning(UserWarning):
     """The root of every warning this SDK emits (filter it with `warnings.filterwarnings`)."""
@@ -78,6 +85,17 @@ class InsecureTransportWarning(PhosonWarning):
 
     Emitted once per client, when it is made. Never for `localhost`, 127.0.0.0/8 or ::1.
     """
+
+
+def _restore_error(
+    cls: type[PhosonError], args: tuple[Any, ...], state: dict[str, Any]
+) -> PhosonError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    if isinstance(error, PhosonAPIError):
+        error.response = None
+    return error
 
 
 # -- HTTP error responses -------------------------------------------------------------------
@@ -114,16 +132,6 @@ class PhosonAPIError(PhosonError):
         if self.request_id:
             line += f" (request id {self.request_id})"
         return line
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only arguments need help to survive pickling (multiprocessing, Celery).
-        return (_rebuild_api_error, (type(self), self.status_code, self.detail, self.request_id))
-
-
-def _rebuild_api_error(
-    cls: type[PhosonAPIError], status_code: int, detail: Any, request_id: str | None
-) -> PhosonAPIError:
-    return cls(status_code, detail, request_id=request_id)
 
 
 class BadRequestError(PhosonAPIError):
@@ -202,7 +210,7 @@ def _describe_detail(detail: Any) -> str:
     try:
         text = detail if isinstance(detail, str) else json.dumps(detail, default=str)
     except (RecursionError, ValueError):
-        text = repr(detail)[:2000]
+        text = "(a JSON detail nested too deeply to show; see error.detail)"
     return excerpt(text, 500)
 
 
@@ -271,8 +279,12 @@ class IncompleteStreamError(PhosonConnectionError):
     """A stream ended before its `run_done` or `error` event and could not be resumed.
 
     `events_received` counts the typed and untyped events that did arrive; `last_event_id` is
-    the `id:` of the last one (empty if the server sent none).
+    the `id:` of the last one (empty if the server sent none). `partial_text` is the reply text
+    received before the failure, so a chat UI can show what arrived (not in the message).
     """
+
+    #: The reply text (the `token` contents) received before the stream broke.
+    partial_text: str = ""
 
     def __init__(self, reason: str, *, events_received: int, last_event_id: str) -> None:
         self.events_received = events_received
@@ -282,15 +294,6 @@ class IncompleteStreamError(PhosonConnectionError):
             f"stream ended before run_done or error: {reason} "
             f"({events_received} events received, {last})"
         )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_incomplete, (self.args[0], self.events_received, self.last_event_id))
-
-
-def _rebuild_incomplete(message: str, events: int, last_id: str) -> IncompleteStreamError:
-    error = IncompleteStreamError("", events_received=events, last_event_id=last_id)
-    error.args = (message,)
-    return error
 
 
 # -- Bodies and events that do not match the contract ----------------------------------------
@@ -307,17 +310,6 @@ class PhosonResponseValidationError(PhosonError):
         self.request_id = request_id
         super().__init__(f"{message} (status {status_code}, body: {self.body_excerpt!r})")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_validation, (self.args[0], self.status_code, self.request_id))
-
-
-def _rebuild_validation(
-    message: str, status_code: int, request_id: str | None
-) -> PhosonResponseValidationError:
-    error = PhosonResponseValidationError("", status_code=status_code, body="")
-    error.args, error.request_id = (message,), request_id
-    return error
-
 
 class MalformedEventError(PhosonError):
     """A stream event whose `data` is not JSON or whose fields do not match its type."""
@@ -327,18 +319,6 @@ class MalformedEventError(PhosonError):
         self.excerpt = excerpt(data)
         suffix = f": {self.excerpt!r}" if self.excerpt else ""
         super().__init__(f"malformed {event_type!r} event: {message}{suffix}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_malformed, (type(self), self.args[0], self.event_type))
-
-
-def _rebuild_malformed(
-    cls: type[MalformedEventError], message: str, event_type: str
-) -> MalformedEventError:
-    error = MalformedEventError.__new__(cls)
-    Exception.__init__(error, message)
-    error.event_type, error.excerpt = event_type, ""
-    return error
 
 
 class EventTooLargeError(MalformedEventError):
@@ -359,9 +339,6 @@ class RunFailedError(PhosonError):
         self.message = redact(message)
         self.request_id = request_id
         super().__init__(f"run failed: {message}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (RunFailedError, (self.message,))
 
 
 class StreamTimeoutError(IncompleteStreamError, PhosonTimeoutError):

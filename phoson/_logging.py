@@ -1,4 +1,5 @@
-"""The `phoson` logger. `PHOSON_LOG=debug|info` turns it on, printing to stderr.
+"""The `phoson` logger. `PHOSON_LOG=debug|info|warning|error|critical` turns it on at that
+level, printing to stderr; any other value is reported once, as a warning, and ignored.
 
 Nothing the SDK logs contains the API key: records carry the method, URL, status, request id,
 elapsed time and retry count, never headers or bodies; and a filter on the logger redacts any
@@ -12,23 +13,43 @@ import os
 
 from ._redact import RedactingFilter
 
-__all__ = ["configure_from_env", "logger"]
+__all__ = ["LEVELS", "configure_from_env", "logger"]
 
 logger = logging.getLogger("phoson")
 logger.addFilter(RedactingFilter())
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+#: PHOSON_LOG's values (any case) and the levels they set.
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
 _configured = False
 
 
 def configure_from_env() -> None:
-    """Apply `PHOSON_LOG` once per process: add a stderr handler at that level."""
+    """Apply `PHOSON_LOG` once per process: add a stderr handler at that level.
+
+    Unset or blank leaves logging alone. An unknown value is reported once (a warning on the
+    `phoson` logger, which Python prints to stderr when logging is not configured) and
+    otherwise ignored.
+    """
     global _configured
     if _configured:
         return
     _configured = True
-    level = _LEVELS.get(os.environ.get("PHOSON_LOG", "").strip().lower())
+    value = os.environ.get("PHOSON_LOG", "").strip()
+    if not value:
+        return
+    level = LEVELS.get(value.lower())
     if level is None:
+        logger.warning(
+            "PHOSON_LOG=%r is not a log level: use one of %s; logging stays off",
+            value,
+            ", ".join(LEVELS),
+        )
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s %(name)s] %(message)s"))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.version import VERSION as _PYDANTIC_VERSION
+
+from ._misuse import misused_await
 
 __all__ = [
     "EVENT_TYPES",
@@ -67,6 +69,13 @@ class PhosonModel(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]
 
+    if not TYPE_CHECKING:
+        # `await client.agents.create(...)` pasted from the async docs into blocking code:
+        # say what to do instead of "object Agent can't be used in 'await' expression".
+        # Runtime only, so type checkers still report the misuse.
+        def __await__(self) -> NoReturn:
+            misused_await(self)
+
 
 class Agent(PhosonModel):
     """An agent: its own memory, identity and attached MCP tool servers."""
@@ -111,6 +120,11 @@ class _Event(BaseModel):
     """Base of the stream events: unknown fields from a newer server are kept."""
 
     model_config = ConfigDict(extra="allow", defer_build=_DEFER_BUILD)
+
+    if not TYPE_CHECKING:
+        # `await stream.until_done()` on the blocking client: see PhosonModel.__await__.
+        def __await__(self) -> NoReturn:
+            misused_await(self)
 
 
 class TokenEvent(_Event):

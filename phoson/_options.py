@@ -56,9 +56,11 @@ def checks_keywords(method: Callable[P, R]) -> Callable[P, R]:
         elif parameter.name != "self":
             own.add(parameter.name)
     accepted = frozenset(own) | options
-    # "AsyncAgents.create" and "Agents.create" both read as "agents.create" in messages.
+    # "AsyncAgents.create" and "Agents.create" both read as "agents.create" in messages; the
+    # client's own calls (the CustomCalls base class) read as "client.get", as users write them.
     owner, _, name = method.__qualname__.rpartition(".")
-    where = f"{owner.removeprefix('Async').lower()}.{name}"
+    owner = owner.removeprefix("Async")
+    where = f"{'client' if owner == 'CustomCalls' else owner.lower()}.{name}"
 
     @functools.wraps(method)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -57,16 +57,29 @@ def redact(text: str) -> str:
 
 
 def redact_detail(detail: Any) -> Any:
-    """An error `detail` (a string, or JSON lists and objects) with keys redacted throughout."""
-    if not _keys:
+    """An error `detail` (a string, or JSON lists and objects) with keys redacted throughout.
+
+    A copy is made without recursion: a server's JSON may nest deeper than Python recurses.
+    """
+    if not _keys or not isinstance(detail, str | list | dict):
         return detail
-    if isinstance(detail, str):
-        return redact(detail)
-    if isinstance(detail, list):
-        return [redact_detail(item) for item in detail]
-    if isinstance(detail, dict):
-        return {redact_detail(k): redact_detail(v) for k, v in detail.items()}
-    return detail
+    holder = [detail]
+    pending: list[tuple[Any, Any]] = [(holder, 0)]
+    while pending:
+        # Replace container[slot] by its redacted copy; its children are redacted in turn.
+        container, slot = pending.pop()
+        value = container[slot]
+        if isinstance(value, str):
+            container[slot] = redact(value)
+        elif isinstance(value, list):
+            items = list(value)
+            container[slot] = items
+            pending.extend((items, index) for index in range(len(items)))
+        elif isinstance(value, dict):
+            fields = {redact(k) if isinstance(k, str) else k: v for k, v in value.items()}
+            container[slot] = fields
+            pending.extend((fields, name) for name in fields)
+    return holder[0]
 
 
 def redact_exception_chain(exc: BaseException | None) -> None:

@@ -6,6 +6,7 @@ client. Both are looked up on this module at call time, so tests can replace the
 
 from __future__ import annotations
 
+import threading
 import time
 
 import anyio
@@ -18,6 +19,9 @@ async def asleep(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
-def sleep(seconds: float) -> None:
-    """Sleep, blocking the calling thread."""
-    time.sleep(seconds)
+def sleep(seconds: float, until: threading.Event | None = None) -> None:
+    """Sleep, blocking the calling thread; return early once `until` is set."""
+    if until is None:
+        time.sleep(seconds)
+    else:
+        until.wait(seconds)

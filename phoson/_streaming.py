@@ -8,6 +8,8 @@ connection into `feed` and decide when to reconnect.
 from __future__ import annotations
 
 import json
+import operator
+from collections import deque
 
 import pydantic
 
@@ -15,9 +17,10 @@ from ._exceptions import IncompleteStreamError, MalformedEventError, StreamTimeo
 from ._logging import logger
 from ._models import EVENT_TYPES, ErrorEvent, RunDoneEvent, StreamEvent
 from ._retry import backoff_delay, server_reconnect_delay
+from ._snapshot import StreamSnapshot
 from ._sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["TERMINAL_EVENTS", "StreamState", "parse_event"]
+__all__ = ["RECENT_IDS", "TERMINAL_EVENTS", "StreamState", "is_event_stream", "parse_event"]
 
 #: The event names that end a run.
 TERMINAL_EVENTS = frozenset({"run_done", "error"})
@@ -70,32 +73,111 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
         raise _malformed(str(type_name), sse.data, error) from None
 
 
-class StreamState:
-    """Decoding and progress of one logical stream, across reconnects."""
+#: How many of the latest event ids a stream remembers to recognise a server's replay after a
+#: resume (besides the run's first id, always kept). Bounded, so memory stays flat.
+RECENT_IDS = 1024
 
-    __slots__ = ("decoder", "events_received", "final", "finished", "max_event_size")
+#: Event names that can carry the final event: named, or named by the JSON "type".
+_MAYBE_FINAL = TERMINAL_EVENTS | {"message"}
+_EVENT_NAME = operator.attrgetter("event")
+_EVENT_ID = operator.attrgetter("id")
+
+
+def _is_final(sse: ServerSentEvent) -> bool:
+    """Whether this event ends the run: `event: run_done`/`error`, or without an `event:` line,
+    a JSON object whose "type" is one of them."""
+    if sse.event != "message":
+        return sse.event in TERMINAL_EVENTS
+    data = sse.data
+    if "run_done" not in data and "error" not in data:
+        return False  # cheap test first: most untyped events are not final
+    try:
+        fields = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(fields, dict) and fields.get("type") in TERMINAL_EVENTS
+
+
+def is_event_stream(content_type: str) -> bool:
+    """Whether a Content-Type header names an event stream (media types ignore case)."""
+    return content_type.partition(";")[0].strip().lower() == "text/event-stream"
+
+
+class StreamState:
+    """Decoding and progress of one logical stream, across reconnects.
+
+    The one place for per-event bookkeeping: counts, ids, the final event, replay detection.
+    """
+
+    __slots__ = (
+        "_first_id",
+        "_recent_ids",
+        "_replay",
+        "_resume_id",
+        "decoder",
+        "events_received",
+        "final",
+        "finished",
+        "max_event_size",
+        "snapshot",
+        "tokens_received",
+    )
 
     def __init__(self, max_event_size: int) -> None:
         self.max_event_size = max_event_size
         self.decoder = SSEDecoder(max_event_size=max_event_size)
-        #: Server-sent events received so far (typed or not), over every connection.
+        #: Server-sent events received so far (typed or not), over every connection; a replayed
+        #: event skipped after a resume is not counted again.
         self.events_received = 0
-        #: True once the run's `run_done` or `error` event has arrived.
+        #: True once the run's `run_done` or `error` event has arrived (named by `event:` or by
+        #: the JSON "type"). Nothing after it is delivered.
         self.finished = False
-        #: That final event, once the typed iterator has seen it.
+        #: That final event, once it has arrived (None if it did not validate; the typed
+        #: iterator then raises MalformedEventError when it reaches it).
         self.final: RunDoneEvent | ErrorEvent | None = None
+        #: How many `token` events the typed iterator has delivered.
+        self.tokens_received = 0
+        #: The reply text, reasoning, tool calls and run id of the typed events so far.
+        self.snapshot = StreamSnapshot()
+        # Replay detection (see `reconnected`): the first id of the run, the latest ids, the id
+        # sent as Last-Event-ID, and the check's step: "" (off), "check" (waiting for the first id on
+        # the new connection), "skip" (in a replay), "through" (skipping the resume id's events).
+        self._first_id = ""
+        self._recent_ids: deque[str] = deque(maxlen=RECENT_IDS)
+        self._resume_id = ""
+        self._replay = ""
 
     @property
     def last_event_id(self) -> str:
-        return self.decoder.last_event_id
+        """The id to resume after: the last `id:` received, over every connection."""
+        return self.decoder.last_event_id or self._resume_id
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        """Decode one chunk of the body; notes the final event when it arrives."""
+        """Decode one chunk of the body: the events to deliver, in order.
+
+        After a resume, events the server sends again are left out. The run's final event ends
+        the list (anything after it is dropped) and sets `finished` and `final`.
+        """
         events = self.decoder.feed(chunk)
-        if events:
-            self.events_received += len(events)
-            if any(sse.event in TERMINAL_EVENTS for sse in events):
-                self.finished = True
+        if not events:
+            return events
+        if self._replay:
+            events = self._drop_replayed(events)
+        # Only a batch with a final (or an untyped) event name is looked at one by one.
+        if not _MAYBE_FINAL.isdisjoint(map(_EVENT_NAME, events)):
+            for index, sse in enumerate(events):
+                if _is_final(sse):
+                    del events[index + 1 :]
+                    self.finished = True
+                    try:
+                        self.final = parse_event(sse)  # type: ignore[assignment]
+                    except MalformedEventError:
+                        pass  # the typed iterator raises it when it gets there
+                    break
+        self.events_received += len(events)
+        if not self._first_id:
+            self._first_id = next((sse.id for sse in events if sse.id), "")
+        self._recent_ids.extend(map(_EVENT_ID, events))
         return events
 
     def typed(self, sse: ServerSentEvent) -> StreamEvent | None:
@@ -103,15 +185,27 @@ class StreamState:
         event = parse_event(sse)
         if event is None:
             logger.debug("skipping stream event of unknown type %r (see iter_sse())", sse.event)
+        elif event.type == "token":
+            self.tokens_received += 1
         elif event.type == "run_done" or event.type == "error":
             self.final = event
             self.finished = True
+        if event is not None:
+            self.snapshot.add(event)
         return event
 
     def reconnected(self) -> None:
-        """A new connection starts: bytes of a half-received event are dropped, ids are kept."""
+        """A new connection starts: bytes of a half-received event are dropped; the id to
+        resume after is kept, and the new connection's first id is checked for a replay.
+
+        The new decoder starts without a last event id, so an event on the new connection
+        carries an id only if the server sent one there (which replay detection relies on);
+        `last_event_id` falls back to the resume id until then.
+        """
         old = self.decoder
-        self.decoder = SSEDecoder(old.last_event_id, max_event_size=self.max_event_size)
+        self._resume_id = self.last_event_id
+        self._replay = "check" if self._resume_id else ""
+        self.decoder = SSEDecoder(max_event_size=self.max_event_size)
         self.decoder.retry = old.retry
 
     @property
@@ -126,7 +220,7 @@ class StreamState:
         """
         if self.finished:
             return False
-        return bool(self.decoder.last_event_id) or self.events_received == 0
+        return bool(self.last_event_id) or self.events_received == 0
 
     def reconnect_delay(self, reconnects_done: int) -> float:
         """The server's `retry:` (capped), else the usual backoff."""
@@ -137,4 +231,37 @@ class StreamState:
     def incomplete(self, reason: str, *, timed_out: bool = False) -> IncompleteStreamError:
         """The error for a stream that ended before its final event and will not be resumed."""
         cls = StreamTimeoutError if timed_out else IncompleteStreamError
-        return cls(reason, events_received=self.events_received, last_event_id=self.last_event_id)
+        error = cls(reason, events_received=self.events_received, last_event_id=self.last_event_id)
+        error.partial_text = self.snapshot.text
+        return error
+
+    def _drop_replayed(self, events: list[ServerSentEvent]) -> list[ServerSentEvent]:
+        """After a resume: leave out the events the server sends again.
+
+        A server that ignores Last-Event-ID, or resumes too early, replays a stretch of the run
+        that ends with the events carrying the id we resumed after. The first event with an id
+        on the new connection tells which: an id already received (among the latest
+        `RECENT_IDS`, or the run's first id) starts a replay, skipped up to and including the
+        events carrying the resume id; any other id means the server resumed where asked.
+        """
+        kept: list[ServerSentEvent] = []
+        for sse in events:
+            if self._replay == "check" and sse.id:
+                known = sse.id == self._first_id or sse.id in self._recent_ids
+                self._replay = "skip" if known else ""
+            if self._replay == "skip":
+                if sse.id == self._resume_id:
+                    self._replay = "through"
+                elif _is_final(sse):
+                    # A final event was never delivered (else there would be no resume): a
+                    # replay that never passes the resume id ends here, not with the run.
+                    self._replay = ""
+            elif self._replay == "through" and sse.id != self._resume_id:
+                self._replay = ""
+            if self._replay in ("", "check"):
+                kept.append(sse)
+            else:
+                logger.debug(
+                    "skipping event %r (id %r): delivered before the resume", sse.event, sse.id
+                )
+        return kept

@@ -11,13 +11,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
 import pydantic
 
 from ._exceptions import PhosonResponseValidationError
+from ._logging import logger
 from ._models import PhosonModel
 from ._types import MemoryTypeInput, ProviderInput, ReasoningEffortInput
 from ._version import __version__
@@ -249,23 +250,93 @@ def _invalid(response: httpx.Response, model_name: str, error: Exception) -> Exc
     )
 
 
-def parse_model(response: httpx.Response, model: type[M]) -> M:
-    """Validate a 2xx JSON body as `model`, recording the response's request id on it."""
+def parse_model(response: httpx.Response, model: type[M], *, strict: bool = True) -> M:
+    """Validate a 2xx JSON body as `model`, recording the response's request id on it.
+
+    With `strict=False` a JSON object of the wrong shape is built without validation (one
+    WARNING names the model and the fields) instead of raising.
+    """
     try:
         result = model.model_validate_json(response.content)
     except pydantic.ValidationError as error:
-        raise _invalid(response, f"a {model.__name__}", error) from None
+        if strict or not _is_shape_error(error):
+            raise _invalid(response, f"a {model.__name__}", error) from None
+        fields = _decoded(response, f"a {model.__name__}")
+        if not isinstance(fields, dict):
+            raise _invalid(response, f"a {model.__name__}", error) from None
+        result = _built_unvalidated(response, model, fields, error, where="")
     result._request_id = response.headers.get("x-request-id")
     return result
 
 
-def parse_model_list(response: httpx.Response, model: type[M]) -> list[M]:
-    """Validate a 2xx JSON array of `model`, recording the request id on each item."""
+def parse_model_list(response: httpx.Response, model: type[M], *, strict: bool = True) -> list[M]:
+    """Validate a 2xx JSON array of `model`, recording the request id on each item.
+
+    With `strict=False` each item is validated on its own: one of the wrong shape is built
+    without validation (one WARNING per such item names the model and the fields), the others
+    are validated as usual. The whole array is validated in one go first, so a good response
+    costs no more than in strict mode.
+    """
     try:
         results = _list_adapter(model).validate_json(response.content)
     except pydantic.ValidationError as error:
-        raise _invalid(response, f"a list of {model.__name__}", error) from None
+        if strict or not _is_shape_error(error):
+            raise _invalid(response, f"a list of {model.__name__}", error) from None
+        items = _decoded(response, f"a list of {model.__name__}")
+        if not isinstance(items, list):
+            raise _invalid(response, f"a list of {model.__name__}", error) from None
+        results = [_lenient_item(response, model, item, index) for index, item in enumerate(items)]
     request_id = response.headers.get("x-request-id")
     for result in results:
         result._request_id = request_id
     return results
+
+
+def _is_shape_error(error: pydantic.ValidationError) -> bool:
+    """Whether the body was JSON and only its shape is wrong (not JSON at all stays an error)."""
+    return all(detail["type"] != "json_invalid" for detail in error.errors(include_url=False))
+
+
+def _decoded(response: httpx.Response, model_name: str) -> Any:
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError) as error:
+        raise _invalid(response, model_name, error) from None
+
+
+def _lenient_item(response: httpx.Response, model: type[M], item: Any, index: int) -> M:
+    """One item of a list, validated; built without validation if it is an object of the wrong
+    shape; a `PhosonResponseValidationError` if it is not an object at all."""
+    try:
+        return model.model_validate(item)
+    except pydantic.ValidationError as error:
+        if not isinstance(item, dict):
+            raise _invalid(response, f"a list of {model.__name__}", error) from None
+        return _built_unvalidated(response, model, item, error, where=f" (item {index})")
+
+
+def _built_unvalidated(
+    response: httpx.Response,
+    model: type[M],
+    fields: dict[str, Any],
+    error: pydantic.ValidationError,
+    *,
+    where: str,
+) -> M:
+    """`model` built from `fields` without validation, with the WARNING that says so."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc']) or 'body'}: {detail['msg']}"
+        for detail in error.errors(include_url=False)
+    )
+    logger.warning(
+        "%s %s: the %s%s does not match the model (%s); built without validation because "
+        "strict_response_validation=False",
+        response.request.method,
+        response.request.url.path,
+        model.__name__,
+        where,
+        problems,
+    )
+    # `_fields_set` is model_construct's own parameter: a body field of that name is dropped.
+    values = {name: value for name, value in fields.items() if name != "_fields_set"}
+    return cast(M, model.model_construct(**values))

@@ -24,7 +24,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     async def fake_asleep(seconds: float) -> None:
         recorded.append(seconds)
 
-    def fake_sleep(seconds: float) -> None:
+    def fake_sleep(seconds: float, until: object = None) -> None:
         recorded.append(seconds)
 
     monkeypatch.setattr(_sleep, "asleep", fake_asleep)

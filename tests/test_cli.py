@@ -7,9 +7,12 @@ subprocess would prove nothing more there, and each one costs a good fraction of
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import pty
 import re
+import select
 import shlex
 import signal
 import socket
@@ -24,7 +27,7 @@ from typing import Any
 import pytest
 
 from phoson import NotFoundError, PhosonClient
-from phoson._cli import main
+from phoson._cli import build_parser, main
 from phoson.testing import LocalPhosonServer, reply_text
 
 RUN_LINE = re.compile(r"run (run_\w+) · conversation (conv_\w+)")
@@ -252,11 +255,13 @@ def test_chat_reports_an_error_event_and_exits_1(api: LocalPhosonServer, sdk: Ph
 def test_chat_json_prints_each_event_as_one_json_line(
     api: LocalPhosonServer, sdk: PhosonClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """With --json, chat writes every event to stdout as a JSON object per line."""
+    """With --json, chat writes every event to stdout as a JSON object per line, each with the
+    id of the conversation it belongs to."""
     conversation = sdk.conversations.create(sdk.agents.create("json", "events").id)
     result = in_process(api, capsys, "chat", "--json", "--conversation", conversation.id, "Hi")
     assert result.code == 0
     events = [json.loads(line) for line in result.out.splitlines()]
+    assert {event.pop("conversation_id") for event in events} == {conversation.id}
     assert {event["type"] for event in events[:-1]} == {"token"}
     assert events[-1]["type"] == "run_done" and events[-1]["content"] == reply_text("Hi")
     assert "".join(event["content"] for event in events[:-1]) == reply_text("Hi")
@@ -264,11 +269,17 @@ def test_chat_json_prints_each_event_as_one_json_line(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_during_a_stream_exits_130_without_a_traceback(
-    api: LocalPhosonServer, sdk: PhosonClient
+@pytest.mark.parametrize(
+    ("stop", "status", "note"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_ctrl_c_or_sigterm_during_a_stream_closes_it_and_names_the_conversation(
+    api: LocalPhosonServer, sdk: PhosonClient, stop: signal.Signals, status: int, note: str
 ) -> None:
-    """SIGINT while the reply streams closes the stream (the server sees the client leave)
-    and exits 130, with only a short note on stderr."""
+    """SIGINT (Ctrl-C) or SIGTERM while the reply streams closes the stream (the server sees
+    the client leave) and exits 130 or 143, with only a note naming the conversation on
+    stderr."""
     conversation = sdk.conversations.create(sdk.agents.create("slow", "slow").id)
     api.script_next_run(conversation.id, delay=0.2)
     disconnects = api.stats.disconnects
@@ -281,16 +292,79 @@ def test_ctrl_c_during_a_stream_exits_130_without_a_traceback(
     ) as process:
         assert process.stdout is not None
         first = os.read(process.stdout.fileno(), 1000)  # the first token has arrived
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         rest, err = process.communicate(timeout=10)
-    assert first and process.returncode == 130
+    assert first and process.returncode == status
     reply = (first + rest).decode()
     assert reply_text("one two three four five six").startswith(reply) and len(reply) < 40
-    assert err.decode() == f"interrupted · conversation {conversation.id}\n"
+    assert err.decode() == f"{note} · conversation {conversation.id}\n"
     deadline = time.monotonic() + 5  # the server notices at its next write
     while api.stats.disconnects == disconnects and time.monotonic() < deadline:
         time.sleep(0.02)
     assert api.stats.disconnects == disconnects + 1
+
+
+def read_until(fd: int, wanted: bytes, timeout: float = 10) -> bytes:
+    """Bytes from `fd` until `wanted` has arrived (or the writer has gone, or time is up)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in seen and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(fd, 1000)
+            except OSError:  # Linux: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def wait_in_terminal_read(pid: int, timeout: float = 10) -> None:
+    """Return once process `pid` sleeps reading its terminal (Linux: its wchan). Echo comes
+    from the terminal, so it does not show the process got there; a signal sent before would
+    land between Python's signal check and the read, and wait for the read to end."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/wchan") as wchan:
+            if wchan.read() in ("wait_woken", "n_tty_read"):
+                return
+        time.sleep(0.01)
+    raise AssertionError("the command never started reading its terminal")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux terminals, signals and /proc")
+@pytest.mark.parametrize(
+    ("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_stopping_at_the_stdin_prompt_ends_the_typed_line(
+    api: LocalPhosonServer, stop: signal.Signals, status: int
+) -> None:
+    """Ctrl-C or SIGTERM while chat waits for a message typed on a terminal ends the half-typed
+    line (the shell's prompt then starts on a line of its own), exits 130 or 143, no traceback,
+    and sends nothing."""
+    requests = len(api.stats.requests)
+    leader, terminal = pty.openpty()
+    process = subprocess.Popen(
+        command("chat"), stdin=terminal, stdout=terminal, stderr=terminal, env=environment(api)
+    )
+    try:
+        prompt = read_until(leader, b"Ctrl-D\r\n", timeout=30)
+        assert prompt.endswith(b"reading the message from stdin; end it with Ctrl-D\r\n"), prompt
+        os.write(leader, b"half a mess")  # typed, not ended: the terminal echoes it
+        echo = read_until(leader, b"half a mess")
+        assert echo.endswith(b"half a mess"), echo
+        wait_in_terminal_read(process.pid)
+        process.send_signal(stop)
+        assert process.wait(timeout=10) == status
+        # Read while this end of the terminal is still open (a closed one may lose the output).
+        assert read_until(leader, b"\r\n", timeout=2) == b"\r\n"  # the line ended, no more
+    finally:
+        process.kill()
+        process.wait()
+        os.close(leader)
+        os.close(terminal)
+    assert len(api.stats.requests) == requests
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
@@ -557,3 +631,26 @@ def test_version_and_the_console_script() -> None:
     if script.exists():
         done = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=30)
         assert (done.returncode, done.stdout) == (0, result.out)
+
+
+def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """`parser` and every subcommand's parser under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from parsers(child)
+
+
+def test_every_option_and_argument_has_help_text() -> None:
+    """`--help` explains every option and argument of every command (none listed bare)."""
+    bare = [
+        f"{parser.prog}: {'/'.join(action.option_strings) or action.dest}"
+        for parser in parsers(build_parser())
+        for action in parser._actions
+        if action.help != argparse.SUPPRESS
+        and not (action.help or "").strip()
+        and not isinstance(action, argparse._SubParsersAction)
+    ]
+    assert bare == []
+    assert len(list(parsers(build_parser()))) == 18  # every command and group was walked

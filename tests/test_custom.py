@@ -37,13 +37,18 @@ def test_any_accepted_path_goes_to_base_url_host(http: httpx.Client, path: str) 
         call = custom_call("GET", path, None, None)
     except PhosonError:
         return
-    try:
-        request = build_request(http, CONFIG, call, {})
-    except httpx.InvalidURL:
-        return  # httpx refuses the URL before sending: nothing left the machine
+    request = build_request(http, CONFIG, call, {})
     assert request.url.scheme == "https"
     assert request.url.host == "api.phoson.test"
     assert request.url.raw_path.startswith(b"/v1/")
+
+
+@pytest.mark.parametrize("path", ["/.", "/..", "/agents/../admin", "/a/./b", "/..?x=1", "/a\x00"])
+def test_paths_that_would_be_rewritten_or_refused_by_httpx_are_refused_first(path: str) -> None:
+    """Dot segments (resolved away by URL normalisation, so the request would leave base_url's
+    path) and characters httpx rejects give a PhosonError before anything is built or sent."""
+    with pytest.raises(PhosonError, match="path"):
+        custom_call("GET", path, None, None)
 
 
 @given(st.text(max_size=40).filter(lambda path: not path.startswith("/")))

@@ -158,6 +158,23 @@ def test_deeply_nested_json_is_malformed_not_a_recursion_error() -> None:
         parse_event(ServerSentEvent("token", '{"content": ' + deep + "}"))
 
 
+@pytest.mark.parametrize("depth", [200, 990, 5000])
+def test_an_error_detail_nested_deep_but_parseable_is_readable(depth: int) -> None:
+    """JSON that parses but nests deeper than Python recurses (found by the long fuzz run)
+    gives a PhosonAPIError with a one-line message, and redaction still walks all of it."""
+    body = ("[" * depth + f'"{KEY}"' + "]" * depth).encode()
+    response = httpx.Response(
+        300, content=body, request=httpx.Request("GET", "https://api.phoson.test/agents")
+    )
+    error = api_error_from_response(response)
+    assert str(error).startswith("300 PhosonAPIError: ") and "\n" not in str(error)
+    assert KEY not in str(error)
+    inner = error.detail
+    while isinstance(inner, list):
+        inner = inner[0]
+    assert isinstance(inner, str) and KEY not in inner  # redacted JSON, or an excerpt
+
+
 def test_merge_headers_keeps_one_header_per_name() -> None:
     """A merged name replaces every header of that name in any case; None removes it."""
     headers = {"Authorization": "Bearer a", "X-A": "1", "x-b": "2"}
@@ -189,3 +206,36 @@ def test_connection_errors_are_still_typed() -> None:
     """A chained httpx error keeps its type after redaction."""
     error = connection_error_from(httpx.ReadError(f"reset {KEY}"), "GET", "u")
     assert isinstance(error, PhosonConnectionError) and KEY not in str(error)
+
+
+def test_enumerated_parameters_offer_the_literals_and_take_any_str() -> None:
+    """Every enumerated parameter is `Literal[...] | str`: editors complete the documented
+    values, and a model's plain-str field type-checks as an argument (mypy --strict runs over
+    the calls below, with no cast)."""
+    from typing import Literal, assert_type, get_args, get_origin, get_type_hints
+
+    from phoson import Agent, PhosonClient
+    from phoson._sync._resources import Agents, Messages
+
+    expected = {
+        (Agents.create, "memory_type"): {"persistent", "semantic"},
+        (Agents.update, "memory_type"): {"persistent", "semantic"},
+        (Messages.send, "provider"): {"anthropic", "openai", "openrouter"},
+        (Messages.stream, "reasoning_effort"): {"low", "medium", "high"},
+    }
+    for (method, name), values in expected.items():
+        hint = get_type_hints(method)[name]
+        members = set(get_args(hint))
+        literals = [m for m in members if get_origin(m) is Literal]
+        assert str in members and literals, (method, name, hint)
+        assert set(get_args(literals[0])) == values
+
+    def round_trip(client: PhosonClient, agent: Agent) -> None:
+        # Type-checked only: a model's fields are `str`, accepted without a cast.
+        assert_type(agent.memory_type, str)
+        client.agents.create(agent.name, agent.description, agent.memory_type)
+        client.agents.update(agent.id, memory_type=agent.memory_type)
+        provider: str = agent.description
+        client.messages.send("c", "hi", provider=provider, reasoning_effort=provider)
+
+    assert callable(round_trip)

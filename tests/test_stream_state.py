@@ -63,3 +63,61 @@ def test_reconnect_delay_is_capped_and_falls_back_to_backoff() -> None:
     state.feed(b"retry: 99999999\n\n")
     assert state.reconnect_delay(0) == 60.0
     assert 0.375 <= StreamState(1024).reconnect_delay(0) <= 0.5
+
+
+def _events(first: int, last: int) -> bytes:
+    return b"".join(
+        b'event: token\ndata: {"content": "t%d"}\nid: r:%d\n\n' % (n, n)
+        for n in range(first, last + 1)
+    )
+
+
+def test_feed_stops_at_a_final_event_named_or_typed_in_the_json() -> None:
+    """The final event ends the batch (what follows is dropped) and is remembered, whether
+    the `event:` line or the JSON's "type" names it."""
+    for final in (
+        b'event: run_done\ndata: {"content": "x", "run_id": "r"}\n\n',
+        b'data: {"type": "run_done", "content": "x", "run_id": "r"}\n\n',
+    ):
+        state = StreamState(1024)
+        events = state.feed(_events(1, 2) + final + _events(3, 4))
+        assert len(events) == 3 and state.finished
+        assert state.final == RunDoneEvent(content="x", run_id="r")
+    untyped = StreamState(1024)
+    untyped.feed(b'data: {"type": "token", "content": "an error here"}\n\n')
+    assert not untyped.finished
+
+
+def test_a_replay_from_the_start_of_a_long_run_is_skipped() -> None:
+    """A server that ignores Last-Event-ID replays a 3,000-event run from its first event:
+    everything up to the resume id is skipped, however far back (beyond the recent-id window),
+    and the run continues after it."""
+    state = StreamState(1 << 20)
+    assert len(state.feed(_events(1, 2500))) == 2500
+    state.reconnected()
+    assert state.last_event_id == "r:2500"
+    assert state.feed(_events(1, 2400)) == []
+    fresh = state.feed(_events(2401, 3000))
+    assert [e.id for e in fresh] == [f"r:{n}" for n in range(2501, 3001)]
+    assert state.events_received == 3000
+
+
+def test_a_correct_resume_is_not_mistaken_for_a_replay() -> None:
+    """A server that resumes where asked delivers every event, including ones without an id
+    of their own right after the resume."""
+    state = StreamState(1024)
+    state.feed(_events(1, 3))
+    state.reconnected()
+    fresh = state.feed(b'event: token\ndata: {"content": "no id"}\n\n' + _events(4, 5))
+    assert fresh[0].data == '{"content": "no id"}'
+    assert len(fresh) == 3 and state.last_event_id == "r:5"
+
+
+def test_is_event_stream_ignores_case_and_parameters() -> None:
+    """Media types compare case-insensitively; parameters do not matter."""
+    from phoson._streaming import is_event_stream
+
+    assert is_event_stream("Text/Event-Stream; charset=utf-8")
+    assert is_event_stream("text/event-stream")
+    assert not is_event_stream("application/json")
+    assert not is_event_stream("")

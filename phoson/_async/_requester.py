@@ -14,11 +14,18 @@ from typing import TypeVar
 import httpx
 
 from .. import _sleep
-from .._config import ClientConfig, build_request
-from .._exceptions import PhosonError, api_error_from_response, connection_error_from
+from .._config import ClientConfig, build_request, refresh_authorization
+from .._exceptions import (
+    PhosonError,
+    PhosonResponseValidationError,
+    api_error_from_response,
+    connection_error_from,
+)
 from .._logging import logger
 from .._models import PhosonModel
 from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
+from .._streaming import is_event_stream
+from .._tracing import NO_SPAN, CallSpan, make_tracer
 from .._types import RequestOptions
 from .._wire import Call, parse_model, parse_model_list
 from ._pool import AsyncPool, client_closed_error
@@ -36,13 +43,15 @@ class AsyncRequester:
     it. A closed requester (or one whose pool was closed) refuses to send.
     """
 
-    __slots__ = ("_closed", "_owns_pool", "config", "pool")
+    __slots__ = ("_closed", "_owns_pool", "config", "pool", "tracer")
 
     def __init__(self, config: ClientConfig, pool: AsyncPool, *, owns_pool: bool) -> None:
         self.config = config
         self.pool = pool
         self._owns_pool = owns_pool
         self._closed = False
+        # Tracing off: a tracer whose spans do nothing, and OpenTelemetry is not imported.
+        self.tracer = make_tracer(config.open_telemetry, config.tracer_provider, config.base_url)
 
     @property
     def closed(self) -> bool:
@@ -72,6 +81,7 @@ class AsyncRequester:
         stream: bool = False,
         idempotency_key: str | None = None,
         last_event_id: str | None = None,
+        span: CallSpan = NO_SPAN,
     ) -> httpx.Response:
         """Send `call` and return its 2xx response, retrying as `phoson._retry` allows.
 
@@ -79,7 +89,8 @@ class AsyncRequester:
         the caller (a stream is retried only until its response headers arrive).
         Raises `PhosonAPIError` for an error status, `PhosonConnectionError` for a transport
         failure, once the retries are used up. Every attempt carries `X-Phoson-Retry-Count`
-        (0 on the first); the server's `x-should-retry` overrides the retry policy.
+        (0 on the first); the server's `x-should-retry` overrides the retry policy. Every
+        attempt and retry is noted on `span`.
         """
         request = build_request(
             self.http,
@@ -89,22 +100,31 @@ class AsyncRequester:
             idempotency_key=idempotency_key,
             last_event_id=last_event_id,
         )
+        span.inject(request.headers)
         max_retries = options.get("max_retries", self.config.max_retries)
         retries_done = 0
         while True:
             if retries_done:  # the request was built with "0"
                 request.headers["X-Phoson-Retry-Count"] = str(retries_done)
+                refresh_authorization(request, self.config, options)  # a key function: again
             started = time.monotonic()
-            # 1. Send (httpx reads the whole body of a plain call), catching transport failures.
+            # 1. Send and read a plain call's body, catching transport failures.
             retry_headers: httpx.Headers | None = None
             try:
-                response = await self.pool.send(request, stream=stream)
-                if stream and not response.is_success:
-                    # An error answer to a stream request: read its (short) body for the detail.
+                # The body is read below, after a look at the headers.
+                response = await self.pool.send(request, stream=True)
+                content_type = response.headers.get("content-type", "")
+                if not stream and response.is_success and is_event_stream(content_type):
+                    # An event stream answering a plain call may never end: refuse it now.
+                    await response.aclose()
+                    raise _event_stream_for_plain_call(response)
+                if not stream or not response.is_success:
+                    # A plain call's body, or an error answer to a stream request (short, read
+                    # for the detail).
                     try:
                         await response.aread()
                     finally:
-                        await response.aclose()
+                        await response.aclose()  # a no-op once the whole body was read
             except httpx.HTTPError as exc:
                 error: PhosonError = connection_error_from(exc, request.method, request.url)
                 cause: BaseException | None = exc
@@ -122,6 +142,7 @@ class AsyncRequester:
             else:
                 if logger.isEnabledFor(logging.DEBUG):
                     _log_response(response, started, retries_done)
+                span.response(response)
                 # 2. A 2xx is the answer.
                 if response.is_success:
                     return response
@@ -134,6 +155,7 @@ class AsyncRequester:
             if delay is None:
                 raise error from cause
             retries_done += 1
+            span.retry(retries_done, delay, error)
             logger.info(
                 "retrying %s %s in %.2f s (retry %d of %d) after: %s",
                 request.method,
@@ -147,18 +169,35 @@ class AsyncRequester:
 
     async def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
         """Send `call` and validate its body as `model`."""
-        response = await self.send(call, options)
-        return self.answer(response, partial(parse_model, response, model))
+        strict = self.config.strict_response_validation
+        return await self.traced(call, options, partial(parse_model, model=model, strict=strict))
 
     async def request_list(self, call: Call, options: RequestOptions, model: type[M]) -> list[M]:
         """Send `call` and validate its body as a list of `model`."""
-        response = await self.send(call, options)
-        return self.answer(response, partial(parse_model_list, response, model))
+        strict = self.config.strict_response_validation
+        return await self.traced(
+            call, options, partial(parse_model_list, model=model, strict=strict)
+        )
 
     async def request_empty(self, call: Call, options: RequestOptions) -> None:
         """Send `call`, whose success has no body (204)."""
-        response = await self.send(call, options)
-        return self.answer(response, _no_body)
+        return await self.traced(call, options, _no_body)
+
+    async def traced(
+        self, call: Call, options: RequestOptions, parse: Callable[[httpx.Response], T]
+    ) -> T:
+        """Send `call` and answer with `parse` of its response, all inside the call's span
+        (a span that does nothing when tracing is off)."""
+        span = self.tracer.start(call)
+        try:
+            with span.current():
+                response = await self.send(call, options, span=span)
+                result = self.answer(response, partial(parse, response))
+        except BaseException as error:
+            span.end(error=error)
+            raise
+        span.end(result)
+        return result
 
     def answer(self, response: httpx.Response, parse: Callable[[], T]) -> T:
         """What a call returns for its 2xx `response`: here, the parsed body (the requester
@@ -166,8 +205,17 @@ class AsyncRequester:
         return parse()
 
 
-def _no_body() -> None:
+def _no_body(response: httpx.Response) -> None:
     return None
+
+
+def _event_stream_for_plain_call(response: httpx.Response) -> PhosonResponseValidationError:
+    return PhosonResponseValidationError(
+        "expected a JSON body but the server answered with an event stream (is the URL right?)",
+        status_code=response.status_code,
+        body="",
+        request_id=response.headers.get("x-request-id"),
+    )
 
 
 def _log_response(response: httpx.Response, started: float, retries_done: int) -> None:

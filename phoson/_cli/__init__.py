@@ -9,7 +9,8 @@ local test server are imported only by the commands that use them. `main` is the
 script's entry point (`phoson = "phoson._cli:main"`) and `python -m phoson`'s.
 
 Exit status: 0 ok; 1 an API error (`error: <status> <detail>`), a connection error, a missing
-API key or a run that ended with an `error` event; 2 a usage error; 130 interrupted (Ctrl-C).
+API key or a run that ended with an `error` event; 2 a usage error; 130 interrupted (Ctrl-C);
+143 terminated (SIGTERM, handled like Ctrl-C: an open stream is closed first).
 A reader that closes the pipe early (`phoson agents list | head -1`) ends the command quietly.
 """
 
@@ -21,6 +22,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from ._parser import API_KEY_ENV, Handler, Prepare, build_parser
+from ._signals import Terminated, terminate_on_sigterm
 
 if TYPE_CHECKING:
     import argparse
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 MISSING_KEY = (
     f"no API key: set {API_KEY_ENV}, pass --api-key KEY, "
@@ -40,7 +42,8 @@ MISSING_KEY = (
 def main(argv: list[str] | None = None) -> int:
     """Run one command line (default: `sys.argv[1:]`) and return its exit status."""
     try:
-        return _run(argv)
+        with terminate_on_sigterm():
+            return _run(argv)
     except SystemExit as exc:  # argparse: --help and --version (0), usage errors (2)
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or EXIT_OK
@@ -48,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Terminated:
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # The reader went away: stop quietly. Point stdout at devnull so that the
         # interpreter's last flush does not complain about the closed pipe either.

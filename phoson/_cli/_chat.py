@@ -3,13 +3,16 @@
 The reply goes to stdout, flushed token by token and ended with a newline, so it can be piped.
 Everything else goes to stderr: `[thinking] ...` for reasoning, `[tool] name(arg=value)` and
 `[tool result] name: ...` for tool calls, and at the end `run <run_id> · conversation <id>`.
-With --json, stdout gets each event as one JSON object per line instead of the text.
+With --json, stdout gets each event as one JSON object per line instead of the text, each with
+the `conversation_id` it belongs to.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
+
+from ._signals import STOPS, Terminated
 
 if TYPE_CHECKING:
     import argparse
@@ -38,7 +41,9 @@ def chat(client: PhosonClient, args: argparse.Namespace) -> int:
         with client.messages.stream(conversation_id, args.message, **options) as stream:
             for event in stream:
                 if args.json:
-                    printer.json_line(event.model_dump(mode="json"))
+                    printer.json_line(
+                        {**event.model_dump(mode="json"), "conversation_id": conversation_id}
+                    )
                 if event.type == "token":
                     printer.token(event.content)
                 elif event.type == "reasoning":
@@ -55,8 +60,8 @@ def chat(client: PhosonClient, args: argparse.Namespace) -> int:
                     printer.end_reply(None)
                     printer.note(f"error: {event.message}")
                     return 1
-    except KeyboardInterrupt:
-        printer.interrupted(conversation_id)
+    except STOPS as stop:  # Ctrl-C or SIGTERM: the `with` has closed the stream
+        printer.interrupted(conversation_id, terminated=isinstance(stop, Terminated))
         raise
     # Not reached: a stream that ends without run_done or error raises IncompleteStreamError.
     return 1
@@ -142,14 +147,15 @@ class ChatPrinter:
         self.err.write(line + "\n")
         self.err.flush()
 
-    def interrupted(self, conversation_id: str) -> None:
-        """After Ctrl-C: finish the terminal's line and say where to continue."""
+    def interrupted(self, conversation_id: str, *, terminated: bool = False) -> None:
+        """After Ctrl-C or SIGTERM: finish the terminal's line and say where to continue."""
         try:
             if self.reply_open and _is_tty(self.out):
                 self.out.write("\n")
                 self.out.flush()
                 self.reply_open = self.mid_line = False
-            self.note(f"interrupted · conversation {conversation_id}")
+            stopped = "terminated" if terminated else "interrupted"
+            self.note(f"{stopped} · conversation {conversation_id}")
         except OSError:
             pass
 

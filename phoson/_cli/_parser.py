@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from .._version import __version__
 from . import _resources as res
 from ._chat import chat
+from ._signals import STOPS
 
 if TYPE_CHECKING:
     from .._sync import PhosonClient
@@ -28,6 +29,9 @@ MEMORY_TYPE: dict[str, Any] = {
     "metavar": "{persistent,semantic}",
     "help": "how the agent remembers (default for create: persistent)",
 }
+
+#: Help for the id arguments.
+AGENT_ID, CONV_ID, MCP_ID = "the agent's id", "the conversation's id", "the MCP server's id"
 
 Handler = Callable[["PhosonClient", argparse.Namespace], int]
 Prepare = Callable[[argparse.Namespace, argparse.ArgumentParser], None]
@@ -45,7 +49,7 @@ examples:
 
 The API key comes from --api-key, else ${API_KEY_ENV}; the URL from --base-url, else
 $PHOSON_BASE_URL, else https://api.phoson.ai. Exit status: 0 ok, 1 API or connection error,
-2 usage error, 130 interrupted."""
+2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     messages = _group(commands, "messages", "read a conversation's messages")
     listing = _leaf(messages, "list", res.messages_list, "a conversation's messages, oldest first")
-    listing.add_argument("conversation_id", metavar="CONV_ID", type=_ident)
+    listing.add_argument("conversation_id", metavar="CONV_ID", type=_ident, help=CONV_ID)
     return parser
 
 
@@ -91,52 +95,77 @@ def _add_chat(commands: Commands) -> None:
         "--conversation", metavar="CONV_ID", type=_ident, help="continue this conversation"
     )
     parser.add_argument("--model", help="the model to run the message with")
-    parser.add_argument("--provider", choices=("anthropic", "openai", "openrouter"))
-    parser.add_argument("--temperature", type=float, metavar="T")
-    parser.add_argument("--max-tokens", type=int, metavar="N")
-    parser.add_argument("--reasoning-effort", choices=("low", "medium", "high"))
+    parser.add_argument(
+        "--provider",
+        choices=("anthropic", "openai", "openrouter"),
+        help="who runs the model (default: the API's choice)",
+    )
+    parser.add_argument(
+        "--temperature", type=float, metavar="T", help="sampling temperature, e.g. 0.2"
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, metavar="N", help="the longest reply allowed, in tokens"
+    )
+    parser.add_argument(
+        "--reasoning-effort",
+        choices=("low", "medium", "high"),
+        help="let the model reason first ([thinking] lines on stderr)",
+    )
 
 
 def _add_agents(agents: Commands) -> None:
     _leaf(agents, "list", res.agents_list, "list every agent")
-    _with_id(_leaf(agents, "get", res.agents_get, "show one agent"))
+    _with_id(_leaf(agents, "get", res.agents_get, "show one agent"), AGENT_ID)
     create = _leaf(agents, "create", res.agents_create, "create an agent")
-    create.add_argument("--name", required=True)
-    create.add_argument("--description", required=True)
+    create.add_argument("--name", required=True, help="the agent's name")
+    create.add_argument("--description", required=True, help="what the agent is for")
     create.add_argument("--memory-type", default="persistent", **MEMORY_TYPE)
-    update = _with_id(_leaf(agents, "update", res.agents_update, "change an agent"))
-    update.add_argument("--name")
-    update.add_argument("--description")
+    update = _with_id(_leaf(agents, "update", res.agents_update, "change an agent"), AGENT_ID)
+    update.add_argument("--name", help="a new name")
+    update.add_argument("--description", help="a new description")
     update.add_argument("--memory-type", **MEMORY_TYPE)
     update.set_defaults(prepare=_need_change)
-    _with_id(_leaf(agents, "delete", res.agents_delete, "delete an agent and its conversations"))
-    attach = _with_id(
-        _leaf(agents, "attach-mcp", res.agents_attach_mcp, "give an agent an MCP server's tools")
+    _with_id(
+        _leaf(agents, "delete", res.agents_delete, "delete an agent and its conversations"),
+        AGENT_ID,
     )
-    attach.add_argument("mcp_id", metavar="MCP_ID", type=_ident)
+    attach = _with_id(
+        _leaf(agents, "attach-mcp", res.agents_attach_mcp, "give an agent an MCP server's tools"),
+        AGENT_ID,
+    )
+    attach.add_argument("mcp_id", metavar="MCP_ID", type=_ident, help=MCP_ID)
     detach = _with_id(
         _leaf(
             agents, "detach-mcp", res.agents_detach_mcp, "take an MCP server's tools from an agent"
-        )
+        ),
+        AGENT_ID,
     )
-    detach.add_argument("mcp_id", metavar="MCP_ID", type=_ident)
+    detach.add_argument("mcp_id", metavar="MCP_ID", type=_ident, help=MCP_ID)
 
 
 def _add_conversations(conversations: Commands) -> None:
     listing = _leaf(conversations, "list", res.conversations_list, "list conversations")
     listing.add_argument("--agent", metavar="AGENT_ID", type=_ident, help="only this agent's")
-    _with_id(_leaf(conversations, "get", res.conversations_get, "show one conversation"))
+    _with_id(_leaf(conversations, "get", res.conversations_get, "show one conversation"), CONV_ID)
     create = _leaf(
         conversations, "create", res.conversations_create, "start a conversation with an agent"
     )
-    create.add_argument("--agent", metavar="AGENT_ID", type=_ident, required=True)
-    create.add_argument("--title", default="New Conversation")
+    create.add_argument(
+        "--agent", metavar="AGENT_ID", type=_ident, required=True, help="the agent to talk to"
+    )
+    create.add_argument(
+        "--title", default="New Conversation", help="its title (default: %(default)s)"
+    )
     create.add_argument("--thread-id", metavar="X", help="your own id for the thread")
     rename = _with_id(
-        _leaf(conversations, "update", res.conversations_update, "rename a conversation")
+        _leaf(conversations, "update", res.conversations_update, "rename a conversation"),
+        CONV_ID,
     )
-    rename.add_argument("--title", required=True)
-    _with_id(_leaf(conversations, "delete", res.conversations_delete, "delete a conversation"))
+    rename.add_argument("--title", required=True, help="the new title")
+    _with_id(
+        _leaf(conversations, "delete", res.conversations_delete, "delete a conversation"),
+        CONV_ID,
+    )
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -181,8 +210,8 @@ def _group(commands: Commands, name: str, help_: str) -> Commands:
     return parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
 
-def _with_id(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("id", metavar="ID", type=_ident)
+def _with_id(parser: argparse.ArgumentParser, help_: str) -> argparse.ArgumentParser:
+    parser.add_argument("id", metavar="ID", type=_ident, help=help_)
     return parser
 
 
@@ -204,9 +233,15 @@ def _read_message(args: argparse.Namespace, leaf: argparse.ArgumentParser) -> No
     if message is None or message == "-":
         if sys.stdin is None:
             leaf.error("no MESSAGE given and no stdin to read it from")
-        if sys.stdin.isatty():
+        typing_in = sys.stdin.isatty()
+        if typing_in:
             print("reading the message from stdin; end it with Ctrl-D", file=sys.stderr)
-        message = sys.stdin.read().rstrip("\r\n")
+        try:
+            message = sys.stdin.read().rstrip("\r\n")
+        except STOPS:
+            if typing_in:  # end the half-typed line, so the shell's prompt starts on its own
+                print(file=sys.stderr, flush=True)
+            raise
     if not message.strip():
         leaf.error("the message is empty: give MESSAGE or pipe it on stdin")
     args.message = message

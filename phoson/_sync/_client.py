@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import httpx
 
-from .._config import ClientConfig, resolve_config
+from .._config import ApiKey, ClientConfig, resolve_config
 from .._exceptions import PhosonError
 from .._logging import configure_from_env
 from .._sse import DEFAULT_MAX_EVENT_SIZE
@@ -32,6 +32,10 @@ class PhosonClient(CustomCalls):
     600 s (5 s to connect), or to the timeout of `http_client` when one is given. Use it as a
     context manager, or call `close()` when done, to release its connections. One client is
     safe to share between tasks.
+
+    `open_telemetry=True` (or `PHOSON_OTEL=true`) traces each call as one OpenTelemetry span,
+    over the global tracer provider or `tracer_provider=` (which alone also turns it on);
+    it needs `pip install 'phoson-sdk[otel]'`.
     """
 
     agents: Agents
@@ -41,13 +45,17 @@ class PhosonClient(CustomCalls):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: ApiKey | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int = 2,
         default_headers: Mapping[str, HeaderValue] | None = None,
+        default_query: Mapping[str, Any] | None = None,
         http_client: httpx.Client | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        strict_response_validation: bool = True,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
         limits: httpx.Limits | None = None,
     ) -> None:
         configure_from_env()
@@ -68,6 +76,10 @@ class PhosonClient(CustomCalls):
             max_retries=max_retries,
             default_headers=default_headers,
             max_event_size=max_event_size,
+            default_query=default_query,
+            strict_response_validation=strict_response_validation,
+            open_telemetry=open_telemetry,
+            tracer_provider=tracer_provider,
         )
         if limits is not None and http_client is not None:
             raise PhosonError(
@@ -87,15 +99,20 @@ class PhosonClient(CustomCalls):
     def with_options(
         self,
         *,
-        api_key: str | None = None,
+        api_key: ApiKey | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, HeaderValue] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        strict_response_validation: bool | None = None,
+        open_telemetry: bool | None = None,
+        tracer_provider: object | None = None,
     ) -> Self:
         """A client with some settings changed that shares this one's connection pool.
 
-        `default_headers` are merged into this client's (a None value removes one).
+        `default_headers` and `default_query` are merged into this client's (a None value
+        removes one).
 
         Cheap enough to call per request. Closing the copy leaves the pool open; closing the
         original closes it for both.
@@ -107,9 +124,15 @@ class PhosonClient(CustomCalls):
                 ("base_url", base_url),
                 ("max_retries", max_retries),
                 ("default_headers", default_headers),
+                ("default_query", default_query),
+                ("strict_response_validation", strict_response_validation),
+                ("open_telemetry", open_telemetry),
+                ("tracer_provider", tracer_provider),
             )
             if value is not None
         }
+        if tracer_provider is not None and open_telemetry is None:
+            changes["open_telemetry"] = True  # as in the constructor: a provider turns it on
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = timeout
         config = self._requester.config.copy_with(**changes)
@@ -122,7 +145,8 @@ class PhosonClient(CustomCalls):
         return self._requester.config
 
     @property
-    def api_key(self) -> str:
+    def api_key(self) -> ApiKey:
+        """The key, or the key function, the client was given."""
         return self._requester.config.api_key
 
     @property

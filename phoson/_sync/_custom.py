@@ -70,10 +70,9 @@ class CustomCalls:
         """
         # 1. Check everything before sending anything.
         call = custom_call(method, path, body, params)
-        parse = parser_for(cast_to)
+        parse = parser_for(cast_to, strict=self._requester.config.strict_response_validation)
         # 2. Send as every other call is sent: retries, idempotency key, error mapping.
-        response = self._requester.send(call, options)
-        result: CastTo | None = parse(response)
+        result: CastTo | None = self._requester.traced(call, options, parse)
         return result
 
     @overload

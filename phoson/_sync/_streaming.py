@@ -2,47 +2,74 @@
 # Change the async source and run `python build_sync.py`.
 """`messages.stream()`'s result: an iterator of typed events over one HTTP response.
 
-The request is sent lazily, when the stream is entered (`with`) or first iterated. Leaving the
-loop early, an exception, or the end of the `with` block closes the response at once. If the
-connection drops mid-run after events with ids arrived, the stream resumes the run with
-`Last-Event-ID`; if it cannot, it raises `IncompleteStreamError` rather than end quietly.
+The request is sent lazily, when the stream is entered (`with`) or first iterated. The stream
+ends at the run's final event (`run_done` or `error`): the response is closed there and then,
+without waiting for the server to end the body. If the connection drops mid-run after events
+with ids arrived, the stream resumes the run with `Last-Event-ID` (skipping any event the server
+sends again); if it cannot, it raises `IncompleteStreamError` rather than end quietly.
+
+`close()` may be called from anywhere: the reading code, another task, another thread (for
+the blocking client), during a read or a reconnect wait. It closes the response, and the
+reader then ends quietly; no event is delivered and no request is sent after it returns. A
+stream dropped without being closed gives its connection back when it is garbage-collected.
+
+The iterators are classes, not generators, so that `close()` never meets a generator that is
+"already running" in another task or thread; `phoson._gate` coordinates the two sides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from types import TracebackType
-from typing import Self, cast
+from typing import NoReturn, Self, cast
 
 import httpx
 
-from .. import _sleep
 from .._config import new_idempotency_key
 from .._exceptions import (
     PhosonError,
     PhosonResponseValidationError,
     RunFailedError,
 )
+from .._gate import ReaderGate
 from .._logging import logger
+from .._misuse import BlockingStreamUsage
 from .._models import RunDoneEvent, StreamEvent
+from .._snapshot import ToolCall
 from .._sse import ServerSentEvent
-from .._streaming import StreamState
+from .._streaming import StreamState, is_event_stream
+from .._tracing import NO_SPAN, CallSpan
 from .._types import WriteRequestOptions
 from .._wire import Call
 from ._requester import Requester
 
 __all__ = ["MessageStream"]
 
-#: How many chunks after the final event are read (and ignored) before the response is closed.
-DRAIN_CHUNKS = 4
+#: How much of a 2xx answer that is not an event stream is read, to quote it in the error.
+QUOTE_BYTES = 2048
 
 
-class MessageStream:
+def _close_when_dropped(response: httpx.Response) -> Generator[None, None]:
+    """Closes `response` when this generator is closed, or when the stream holding it is
+    garbage-collected unclosed: the event loop finalizes an unfinished generator (a plain
+    generator is closed when collected), so an abandoned stream gives its connection back."""
+    try:
+        yield
+    finally:
+        try:
+            response.close()
+        except httpx.HTTPError:
+            pass  # the connection broke while closing: it is gone either way
+
+
+class MessageStream(BlockingStreamUsage):
     """The events of one run, as they arrive.
 
     Iterate it for typed `StreamEvent`s, iterate `text_stream` for the reply text only, or call
     `until_done()` for the final `RunDoneEvent`. `iter_sse()` gives the raw server-sent events,
-    including types this SDK does not know yet.
+    including types this SDK does not know yet. Leaving a loop early (`break`) keeps the
+    response open: another loop, or `until_done()`, continues where it stopped; the end of the
+    `with` block or `close()` closes it.
     """
 
     def __init__(self, requester: Requester, call: Call, options: WriteRequestOptions) -> None:
@@ -52,14 +79,27 @@ class MessageStream:
         # One key for the whole run: retries and resumes must reach the same run.
         self._idempotency_key = options.get("idempotency_key") or new_idempotency_key()
         self._state = StreamState(requester.config.max_event_size)
+        self._gate = ReaderGate()
         self._response: httpx.Response | None = None
-        self._chunks: Generator[bytes, None] | None = None
+        # The latest response, kept after it is closed: its status and headers stay readable.
+        self._last_response: httpx.Response | None = None
+        self._chunks: Iterator[bytes] | None = None
+        self._guard: Generator[None, None] | None = None
+        self._pending: Iterator[ServerSentEvent] = iter(())
         self._request_id: str | None = None
         self._reconnects = 0
-        self._closed = False
+        self._opened = False
+        self._failure: PhosonError | None = None
+        # The call's span, started when the request first goes out (NO_SPAN: not traced).
+        self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
-        status = "closed" if self._closed else "open" if self._response is not None else "unopened"
+        if self._gate.closing():
+            status = "closed"
+        elif self._state.finished:
+            status = "finished"
+        else:
+            status = "open" if self._opened else "unopened"
         return (
             f"<{type(self).__name__} {self._call.method} {self._call.path} {status}, "
             f"{self._state.events_received} events>"
@@ -74,8 +114,29 @@ class MessageStream:
 
     @property
     def response(self) -> httpx.Response | None:
-        """The current HTTP response, once the stream has been opened."""
-        return self._response
+        """The (latest) HTTP response, once the stream has been opened: its status and headers
+        stay readable after the stream has ended (its body is closed by then)."""
+        return self._last_response
+
+    @property
+    def text(self) -> str:
+        """The reply so far (the `token` contents), while iterating and after."""
+        return self._state.snapshot.text
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning so far (the `reasoning` contents)."""
+        return self._state.snapshot.reasoning
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls so far, paired by id; `result` is None until its `tool_end`."""
+        return self._state.snapshot.tool_calls
+
+    @property
+    def run_id(self) -> str | None:
+        """The run's id, once its `run_done` has arrived."""
+        return self._state.snapshot.run_id
 
     @property
     def last_event_id(self) -> str:
@@ -87,11 +148,20 @@ class MessageStream:
         """How many server-sent events have arrived, over every connection."""
         return self._state.events_received
 
+    @property
+    def closed(self) -> bool:
+        """True once `close()` was called (or the `with` block ended, or the stream failed)."""
+        return self._gate.closing()
+
     # -- Opening and closing ---------------------------------------------------------------
 
     def __enter__(self) -> Self:
-        if self._chunks is None and not self._closed:
-            self._open()
+        if not self._opened and not self._gate.closing():
+            try:
+                self._open()
+            except BaseException as error:
+                self._span_failed(error)
+                raise
         return self
 
     def __exit__(
@@ -103,110 +173,188 @@ class MessageStream:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP response now; safe to call more than once."""
-        self._closed = True
-        self._close_response()
+        """Close the HTTP response now; safe to call more than once, from any task or thread.
+
+        A reader waiting for the next event (or before a reconnect) stops at once and ends
+        quietly; after `close()` returns no event is delivered and no request is sent.
+        """
+        gate = self._gate
+        self._span.end_stream(self._state)
+        # 1. Stop the reader: it checks `closing` after every wait, and its wait ends now.
+        #    Events already decoded but not yet delivered are dropped.
+        gate.interrupt(self._response)
+        self._pending = iter(())
+        # 2. Once it has let go of the connection, close the response (even in a task being
+        #    cancelled: the connection must go back to the pool).
+        with gate.shielded(), gate:
+            self._close_response()
 
     def _close_response(self) -> None:
-        response, chunks = self._response, self._chunks
-        self._response = self._chunks = None
+        """Close the current response and its byte iterator. Called with the gate held."""
+        chunks, guard = self._chunks, self._guard
+        self._response = self._chunks = self._guard = None
         try:
             if chunks is not None:
-                # Close the body iterator too, not only the response: an iterator left
-                # suspended is finalized later by the garbage collector, which some event loops
-                # warn about.
-                chunks.close()
-            if response is not None:
-                response.close()
+                # Close the byte iterator too: one left suspended is finalized later by the
+                # garbage collector, which some event loops warn about.
+                cast(Generator[bytes, None], chunks).close()
         except httpx.HTTPError:
             pass  # the connection broke while closing: it is gone either way
+        finally:
+            if guard is not None:
+                guard.close()  # closes the response
 
-    def _open(self) -> Generator[bytes, None]:
+    def _open(self) -> None:
         """Send the request (again, with `Last-Event-ID`, when resuming) and check the answer."""
-        response = self._requester.send(
-            self._call,
-            self._options,
-            stream=True,
-            idempotency_key=self._idempotency_key,
-            last_event_id=self._state.last_event_id or None,
-        )
-        self._response = response
-        self._request_id = response.headers.get("x-request-id", self._request_id)
-        content_type = response.headers.get("content-type", "")
-        if not content_type.startswith("text/event-stream"):
-            # A 2xx that is not an event stream (a proxy's page, a JSON body): say so.
-            try:
-                body = response.read()
-            except httpx.HTTPError:
-                body = b""  # the body is only quoted in the message; the status says enough
-            finally:
-                self.close()
-            raise PhosonResponseValidationError(
-                f"expected an event stream but got {content_type or 'no content type'!r}",
-                status_code=response.status_code,
-                body=body.decode("utf-8", "replace"),
-                request_id=self._request_id,
-            )
-        # httpx declares the byte iterator as an iterator; it is a generator, which can be closed.
-        self._chunks = cast(Generator[bytes, None], response.iter_bytes())
-        return self._chunks
+        gate = self._gate
+        self._opened = True
+        response: httpx.Response | None = None
+        if self._span is NO_SPAN:
+            # One span for the whole stream, every reconnect included; ended when it ends.
+            self._span = self._requester.tracer.start(self._call)
+            self._span.watch(self, self._state)
+        # 1. Send; `close()` from elsewhere cancels this (in the event-loop client).
+        try:
+            with self._span.current():
+                with gate.interruptible():
+                    response = self._requester.send(
+                        self._call,
+                        self._options,
+                        stream=True,
+                        idempotency_key=self._idempotency_key,
+                        last_event_id=self._state.last_event_id or None,
+                        span=self._span,
+                    )
+        except PhosonError as error:
+            self._fail(error)
+        if response is None:
+            return  # closed while sending
+        with gate:
+            # 2. Closed while the request was on its way: give the response straight back.
+            self._guard = _close_when_dropped(response)
+            next(self._guard)
+            self._response = self._last_response = response
+            if gate.closing():
+                self._close_response()
+                return
+            self._request_id = response.headers.get("x-request-id", self._request_id)
+            content_type = response.headers.get("content-type", "")
+            if not is_event_stream(content_type):
+                # 3. A 2xx that is not an event stream (a proxy's page, a JSON body): say so,
+                #    quoting its start (not waiting for the rest).
+                body = self._read_start(response)
+                self._close_response()
+                self._fail(
+                    PhosonResponseValidationError(
+                        f"expected an event stream but got {content_type or 'no content type'!r}",
+                        status_code=response.status_code,
+                        body=body.decode("utf-8", "replace"),
+                        request_id=self._request_id,
+                    )
+                )
+            self._chunks = response.iter_bytes()
+
+    @staticmethod
+    def _read_start(response: httpx.Response) -> bytes:
+        """Up to `QUOTE_BYTES` of a body that is being rejected, for the error message."""
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for part in response.iter_bytes():
+                parts.append(part)
+                size += len(part)
+                if size >= QUOTE_BYTES:
+                    break
+        except httpx.HTTPError:
+            pass  # the body is only quoted in the message; the status says enough
+        return b"".join(parts)
+
+    def _span_failed(self, error: BaseException) -> None:
+        """End the span with the error that ends the stream."""
+        if not isinstance(error, GeneratorExit):
+            self._span.end_stream(self._state, error=error)
+
+    def _fail(self, error: PhosonError) -> NoReturn:
+        """The stream cannot go on: remember why (later reads say so) and raise `error`."""
+        self._failure = error
+        self._gate.stop()
+        raise error
 
     # -- Reading ---------------------------------------------------------------------------
 
-    def _next_batch(self) -> list[ServerSentEvent] | None:
-        """The events decoded from the next chunk, or None once the run has finished."""
+    def _next_sse(self) -> ServerSentEvent | None:
+        """The next server-sent event to deliver; None once the run has finished or the stream
+        was closed. Raises the stream's failure (`PhosonError`) if it has failed."""
+        sse = next(self._pending, None)
+        if sse is not None:
+            return sse
+        try:
+            return self._read_sse()
+        except PhosonError as error:
+            if self._failure is None:
+                self._failure = error
+            self._span_failed(error)
+            self.close()
+            raise
+        except BaseException as error:
+            self._span_failed(error)
+            raise
+
+    def _read_sse(self) -> ServerSentEvent | None:
         state = self._state
-        while not state.finished:
-            chunks = self._chunks
-            if chunks is None:
-                if self._closed:
-                    raise PhosonError(
-                        f"this stream was closed before its run finished "
-                        f"({state.events_received} events received); start a new stream"
-                    )
-                chunks = self._open()
-            try:
-                chunk = chunks.__next__()
-            except StopIteration:
-                self._resume_or_raise("the connection closed", None)
+        gate = self._gate
+        while not state.finished and not gate.closing():
+            if not self._opened:
+                self._open()
                 continue
-            except httpx.HTTPError as exc:
-                self._resume_or_raise(f"{type(exc).__name__}: {exc}", exc)
-                continue
-            batch = state.feed(chunk)
+            failure: httpx.HTTPError | None = None
+            reason = ""
+            batch: list[ServerSentEvent] = []
+            with gate:
+                chunks = self._chunks
+                if gate.closing() or chunks is None:
+                    break
+                # 1. Read the next chunk; `close()` from elsewhere ends the wait.
+                try:
+                    with gate.interruptible():
+                        batch = state.feed(chunks.__next__())
+                except StopIteration:
+                    reason = "the connection closed"
+                except httpx.HTTPError as exc:
+                    failure, reason = exc, f"{type(exc).__name__}: {exc}"
+                if gate.closing():
+                    break
+                # 2. The run's final event (or a break): close now. Nothing after it is read.
+                if state.finished or reason:
+                    if not reason:
+                        self._span.end_stream(state, batch)  # the span ends at the final event
+                    self._close_response()
             if batch:
                 self._reconnects = 0
-                return batch
-        self._finish_response()
+                self._pending = iter(batch)
+                return next(self._pending)
+            if reason:
+                # 3. The connection broke before the final event: resume or raise.
+                self._resume_or_raise(reason, failure)
+        if self._failure is not None:
+            raise PhosonError(f"this stream failed earlier ({self._failure}); start a new stream")
         return None
-
-    def _finish_response(self) -> None:
-        """After the final event: read the (empty) rest of the body, so the connection goes
-        back to the pool, then close. A server that keeps talking is cut off after a few
-        chunks."""
-        chunks = self._chunks
-        try:
-            if chunks is not None:
-                for _ in range(DRAIN_CHUNKS):
-                    chunks.__next__()
-        except (StopIteration, httpx.HTTPError):
-            pass
-        finally:
-            self._close_response()
 
     def _resume_or_raise(self, reason: str, exc: httpx.HTTPError | None) -> None:
         """After a break: reconnect with `Last-Event-ID` if the run can resume, else raise."""
-        self._close_response()
         state = self._state
         max_retries = self._options.get("max_retries", self._requester.config.max_retries)
         timed_out = isinstance(exc, httpx.TimeoutException)
         if not state.can_resume() or self._reconnects >= max_retries:
             if state.can_resume():
                 reason += f"; gave up after {self._reconnects} reconnects"
-            self._closed = True
-            raise state.incomplete(reason, timed_out=timed_out) from exc
+            try:
+                self._fail(state.incomplete(reason, timed_out=timed_out))
+            except PhosonError as error:
+                raise error from exc
         delay = state.reconnect_delay(self._reconnects)
         self._reconnects += 1
+        self._span.reconnect(self._reconnects, delay, reason, state.last_event_id)
         logger.info(
             "stream %s broke after %d events (%s); resuming after id %r in %.2f s (%d of %d)",
             self._call.path,
@@ -217,68 +365,118 @@ class MessageStream:
             self._reconnects,
             max_retries,
         )
-        _sleep.sleep(delay)
+        # `close()` during this wait ends it, and no request is sent.
+        self._gate.sleep(delay)
+        if self._gate.closing():
+            return
         state.reconnected()
         try:
             self._open()
         except PhosonError as error:
-            self._closed = True
-            raise state.incomplete(f"{reason}; resuming failed: {error}") from error
+            try:
+                self._fail(state.incomplete(f"{reason}; resuming failed: {error}"))
+            except PhosonError as incomplete:
+                raise incomplete from error
 
-    def _iter_events(self) -> Generator[StreamEvent, None]:
+    # -- Iterating ---------------------------------------------------------------------------
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        """The next typed event (events of unknown types are skipped)."""
         state = self._state
-        try:
-            while (batch := self._next_batch()) is not None:
-                for sse in batch:
-                    event = state.typed(sse)
-                    if event is not None:
-                        yield event
-        finally:
-            self.close()
-
-    def __iter__(self) -> Iterator[StreamEvent]:
-        return self._iter_events()
+        while True:
+            sse = next(self._pending, None)
+            if sse is None:
+                sse = self._next_sse()
+                if sse is None:
+                    raise StopIteration
+            try:
+                event = state.typed(sse)
+            except PhosonError as error:
+                self._failure = error
+                self._span_failed(error)
+                self.close()
+                raise
+            if event is not None:
+                return event
 
     def iter_sse(self) -> Iterator[ServerSentEvent]:
         """The raw server-sent events, every type included, with their `id` and `retry`."""
-        return self._iter_sse()
-
-    def _iter_sse(self) -> Generator[ServerSentEvent, None]:
-        try:
-            while (batch := self._next_batch()) is not None:
-                for sse in batch:
-                    yield sse
-        finally:
-            self.close()
+        return _RawEvents(self)
 
     @property
     def text_stream(self) -> Iterator[str]:
-        """Only the reply text, token by token. Raises `RunFailedError` if the run fails."""
-        return self._iter_text()
+        """Only the reply text, token by token. Raises `RunFailedError` if the run fails.
 
-    def _iter_text(self) -> Generator[str, None]:
-        events = self._iter_events()
-        try:
-            for event in events:
-                if event.type == "token":
-                    yield event.content
-                elif event.type == "error":
-                    raise RunFailedError(event.message, request_id=self._request_id)
-        finally:
-            events.close()
+        A run whose reply arrives only in `run_done.content` (no `token` events) yields that
+        reply once.
+        """
+        return _TextPieces(self)
 
     def until_done(self) -> RunDoneEvent:
         """Read the rest of the stream and return its `RunDoneEvent`.
 
-        Raises `RunFailedError` if the run ended with an `error` event, and
-        `IncompleteStreamError` if the stream ended before either.
+        Raises `RunFailedError` if the run ended with an `error` event, `IncompleteStreamError`
+        if the stream ended before either, and `PhosonError` if it was closed before either.
         """
-        if self._state.final is None:
+        state = self._state
+        if state.final is None:
             for _ in self:
                 pass
-        final = self._state.final
+        final = state.final
         if final is None:
-            raise self._state.incomplete("the stream ended without a typed final event")
+            if state.finished:
+                # The final event arrived but did not validate: say so as the typed loop does.
+                raise state.incomplete("the final event could not be read")
+            raise PhosonError(
+                f"this stream was closed before its run finished "
+                f"({state.events_received} events received); start a new stream"
+            )
         if final.type == "error":
             raise RunFailedError(final.message, request_id=self._request_id)
         return final
+
+
+class _RawEvents(BlockingStreamUsage):
+    """`stream.iter_sse()`: every server-sent event, up to the run's final one."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: MessageStream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> ServerSentEvent:
+        sse = self._stream._next_sse()
+        if sse is None:
+            raise StopIteration
+        return sse
+
+
+class _TextPieces(BlockingStreamUsage):
+    """`stream.text_stream`: the reply text, from `token` events or else from `run_done`."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: MessageStream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> str:
+        stream = self._stream
+        while True:
+            event = stream.__next__()
+            if event.type == "token":
+                return event.content
+            if event.type == "run_done":
+                # No token carried the reply: it is only in run_done.content.
+                if stream._state.tokens_received == 0 and event.content:
+                    return event.content
+            elif event.type == "error":
+                raise RunFailedError(event.message, request_id=stream.request_id)

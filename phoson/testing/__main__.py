@@ -32,6 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ping-interval", type=float, default=None, help="seconds between heartbeat pings"
     )
+    parser.add_argument(
+        "--request-log-size", type=int, default=1000, help="requests kept in stats (1000)"
+    )
+    parser.add_argument(
+        "--idle-timeout", type=float, default=30.0, help="seconds before an idle connection closes"
+    )
+    parser.add_argument(
+        "--max-body-size", type=int, default=16 * 1024 * 1024, help="bytes; larger bodies get 413"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -46,14 +55,20 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error("--port must be between 0 and 65535")
     if args.ping_interval is not None and args.ping_interval <= 0:
         _parser().error("--ping-interval must be > 0")
-    server = LocalPhosonServer(
-        args.api_key,
-        host=args.host,
-        port=args.port,
-        event_delay=args.event_delay,
-        ping_interval=args.ping_interval,
-        verbose=args.verbose,
-    )
+    try:
+        server = LocalPhosonServer(
+            args.api_key,
+            host=args.host,
+            port=args.port,
+            event_delay=args.event_delay,
+            ping_interval=args.ping_interval,
+            verbose=args.verbose,
+            request_log_size=args.request_log_size,
+            idle_timeout=args.idle_timeout,
+            max_body_size=args.max_body_size,
+        )
+    except ValueError as exc:
+        _parser().error(str(exc))
     try:
         server.start()
     except OSError as exc:

@@ -22,6 +22,14 @@ from urllib.parse import parse_qs, unquote
 from . import _validation as v
 from ._faults import Fault, FaultQueue
 from ._requestlog import RecordedRequest, RequestLog
+from ._requests import (
+    AgentCreate,
+    AgentUpdate,
+    ConversationCreate,
+    ConversationUpdate,
+    MessageCreate,
+    RequestBody,
+)
 
 __all__ = [
     "App",
@@ -118,8 +126,10 @@ class Request:
     headers: dict[str, str]
     body: bytes
 
-    def validate(self, fields: tuple[v.Field, ...]) -> dict[str, Any]:
-        return v.validate(v.decode_body(self.body, self.headers.get("content-type")), fields)
+    def validate(self, model: type[RequestBody]) -> dict[str, Any]:
+        """The body's fields (defaults filled in), or RequestError: 400/422 as FastAPI says."""
+        body = v.decode_body(self.body, self.headers.get("content-type"))
+        return v.validate(body, model).model_dump()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +149,17 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+#: Marks that already end a sentence: the reply adds no full stop after them.
+_SENTENCE_ENDS = (".", "!", "?", "…")
+
+
 def reply_text(content: str) -> str:
-    """The deterministic model's reply to `content`."""
-    return f"You said: {content}. This is a deterministic reply from the local Phoson server."
+    """The deterministic model's reply to `content`: `content` quoted as one sentence (ended
+    with a full stop unless it ends in `.`, `!`, `?` or `…` already), then a fixed sentence."""
+    said = content.rstrip()
+    if not said.endswith(_SENTENCE_ENDS):
+        said += "."
+    return f"You said: {said} This is a deterministic reply from the local Phoson server."
 
 
 _TOKEN = re.compile(r"\s*\S+\s*|\s+")
@@ -231,10 +249,10 @@ def is_stream_request(method: str, path: str, headers: dict[str, str], body: byt
     if method != "POST" or not path.endswith("/messages"):
         return False
     try:
-        values = v.validate(v.decode_body(body, headers.get("content-type")), v.MESSAGE_CREATE)
+        values = v.validate(v.decode_body(body, headers.get("content-type")), MessageCreate)
     except v.RequestError:
         return False
-    return bool(values["stream"])
+    return values.stream
 
 
 class App:
@@ -375,7 +393,7 @@ class App:
         return Response(200, dumps(list(self.agents.values())))
 
     def _agents_create(self, req: Request) -> Response:
-        values = req.validate(v.AGENT_CREATE)
+        values = req.validate(AgentCreate)
         now = self._now()
         agent = {
             "id": new_id("agt"),
@@ -394,7 +412,7 @@ class App:
         return _detail(404, _AGENT_NOT_FOUND) if agent is None else Response(200, dumps(agent))
 
     def _agents_update(self, req: Request) -> Response:
-        values = req.validate(v.AGENT_UPDATE)
+        values = req.validate(AgentUpdate)
         agent = self.agents.get(req.ids[0])
         if agent is None:
             return _detail(404, _AGENT_NOT_FOUND)
@@ -440,7 +458,7 @@ class App:
         return Response(200, dumps(found))
 
     def _conversations_create(self, req: Request) -> Response:
-        values = req.validate(v.CONVERSATION_CREATE)
+        values = req.validate(ConversationCreate)
         if values["agent_id"] not in self.agents:
             return _detail(404, _AGENT_NOT_FOUND)
         now = self._now()
@@ -463,7 +481,7 @@ class App:
         return Response(200, dumps(conversation))
 
     def _conversations_update(self, req: Request) -> Response:
-        values = req.validate(v.CONVERSATION_UPDATE)
+        values = req.validate(ConversationUpdate)
         conversation = self.conversations.get(req.ids[0])
         if conversation is None:
             return _detail(404, _CONVERSATION_NOT_FOUND)
@@ -495,7 +513,7 @@ class App:
         return Response(200, dumps(self.messages[req.ids[0]]))
 
     def _messages_create(self, req: Request) -> Response | StreamPlan:
-        values = req.validate(v.MESSAGE_CREATE)
+        values = req.validate(MessageCreate)
         conversation = self.conversations.get(req.ids[0])
         if conversation is None:
             return _detail(404, _CONVERSATION_NOT_FOUND)

@@ -119,6 +119,7 @@ class StreamWriter:
         self._cut_after = faults.cut_after
         self._malformed = faults.malformed
         self._finished = False
+        self._final_sent = False  # the run's last event has been handed to the sender
         self.cut = False
 
     def __iter__(self) -> Iterator[bytes | float]:
@@ -141,6 +142,7 @@ class StreamWriter:
                 yield from _pause(delay, ping_interval)
             elif delay > 0 or ping_interval:
                 yield 0.0
+            self._final_sent = index == len(run.events) - 1
             yield run.frame(index, self._malformed if index == spoiled else None)
             if cut_after is not None and written + 1 >= cut_after:
                 self.cut = True
@@ -153,6 +155,10 @@ class StreamWriter:
         if self._finished:
             return
         self._finished = True
+        if outcome == "disconnected" and self._final_sent:
+            # The client went away after the run's last event: the run was delivered (the SDK
+            # closes a stream at its final event, without waiting for the end of the body).
+            outcome = "completed"
         with self._app.lock:
             self._app.active_streams -= 1
             if outcome == "completed":

@@ -187,6 +187,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._serve()
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) is served too, so the API answers
+        # 405 with `allow` on a known path and 404 elsewhere, as FastAPI does, never the
+        # standard library's 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def _serve(self) -> None:
         self.request_id = new_request_id()
         app = self.app

@@ -27,8 +27,8 @@ class LocalPhosonServer:
             client = PhosonClient(api_key=server.api_key, base_url=server.url)
 
     The model answers `content` with `reply_text(content)` = "You said: <content>. This is a
-    deterministic reply from the local Phoson server." A stream sends `retry: 100` and `: ping`,
-    then one `reasoning` event if `reasoning_effort` was given, a `tool_start`/`tool_end` pair
+    deterministic reply from the local Phoson server." (no "." added after `?`, `!` or `.`).
+    A stream sends `retry: 100` and `: ping`, then one `reasoning` event if `reasoning_effort` was given, a `tool_start`/`tool_end` pair
     (tool "<mcp_id>.lookup") for each MCP attached to the agent, the reply word by word as
     `token` events, and `run_done`. Every event has `id: <run_id>:<n>` (n counts from 1).
 

@@ -110,7 +110,11 @@ class LocalTransport(httpx.BaseTransport):
     ) -> Iterator[bytes]:
         outcome = "disconnected"  # what it stays if the client closes the response early
         try:
-            for piece in writer:
+            for piece, last in _marking_last(writer):
+                if last and not writer.cut:
+                    # Handed over in full, as bytes written to a socket are: a client that
+                    # closes right after reading the end (run_done) completed the stream.
+                    outcome = "completed"
                 if isinstance(piece, bytes):
                     if piece:
                         yield piece
@@ -122,6 +126,17 @@ class LocalTransport(httpx.BaseTransport):
             outcome = "completed"
         finally:
             writer.finish(outcome)
+
+
+def _marking_last(writer: StreamWriter) -> Iterator[tuple[bytes | float, bool]]:
+    """The writer's pieces, each with whether it is the last (looking one piece ahead costs
+    nothing: the writer does no I/O and waits for nothing itself)."""
+    pieces = iter(writer)
+    current = next(pieces, None)
+    while current is not None:
+        following = next(pieces, None)
+        yield current, following is None
+        current = following
 
 
 def _wait(seconds: float, read_timeout: float | None, request: httpx.Request) -> None:
@@ -184,9 +199,13 @@ class LocalAsyncTransport(httpx.AsyncBaseTransport):
     async def _stream(
         self, writer: StreamWriter, read_timeout: float | None, request: httpx.Request
     ) -> AsyncIterator[bytes]:
-        outcome = "disconnected"
+        outcome = "disconnected"  # what it stays if the client closes the response early
         try:
-            for piece in writer:
+            for piece, last in _marking_last(writer):
+                if last and not writer.cut:
+                    # Handed over in full, as bytes written to a socket are: a client that
+                    # closes right after reading the end (run_done) completed the stream.
+                    outcome = "completed"
                 if isinstance(piece, bytes):
                     if piece:
                         yield piece

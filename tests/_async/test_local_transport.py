@@ -13,6 +13,7 @@ from phoson import (
     IncompleteStreamError,
     PhosonAPIError,
     PhosonResponseValidationError,
+    PhosonTimeoutError,
 )
 from phoson.testing import LocalPhosonServer, reply_text
 from tests._async.live import new_conversation
@@ -72,6 +73,32 @@ async def test_stream_events_arrive_before_the_run_ends(
     assert "".join(t for t, _, _ in seen).count("token") == len(seen) - 1
     stats = unstarted.stats
     assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
+
+
+async def test_a_response_closed_right_after_the_last_event_completed_its_stream(
+    unstarted: LocalPhosonServer,
+) -> None:
+    """A client that closes the response as soon as it has read `run_done` (before the body's
+    end) has received the whole stream: it counts as completed, not as a disconnect."""
+    conversation_id = await new_conversation_over(unstarted)
+    async with httpx.AsyncClient(transport=unstarted.async_transport()) as http:
+        body = {"content": "last", "stream": True}
+        url = f"{BASE_URL}/conversations/{conversation_id}/messages"
+        headers = {"Authorization": "Bearer pk_transport"}
+        async with http.stream("POST", url, json=body, headers=headers) as response:
+            async for chunk in response.aiter_raw():
+                if b"event: run_done" in chunk:
+                    break
+    stats = unstarted.stats
+    assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
+
+
+async def new_conversation_over(server: LocalPhosonServer) -> str:
+    """A conversation made through the transport, with a client that is closed after."""
+    async with httpx.AsyncClient(transport=server.async_transport()) as http:
+        return await new_conversation(
+            AsyncPhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
+        )
 
 
 # Some event loops warn when they finalize the SDK's abandoned event iterator (as in
@@ -149,3 +176,23 @@ async def test_malformed_and_oversized_answers_are_typed_errors(
         assert caught.value.status_code == 413
         assert caught.value.detail == "Request body too large"
         assert small.stats.requests == []
+
+
+async def test_waits_longer_than_the_read_timeout_time_out(unstarted: LocalPhosonServer) -> None:
+    """A delay_headers fault or a pause between events longer than the request's read
+    timeout raises httpx.ReadTimeout after that timeout, as a socket would; the SDK turns it
+    into PhosonTimeoutError."""
+    unstarted.delay_headers(5.0)
+    async with httpx.AsyncClient(transport=unstarted.async_transport(), timeout=0.05) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get(f"{BASE_URL}/agents", headers={"Authorization": "Bearer pk_transport"})
+        sdk = AsyncPhosonClient(
+            api_key="pk_transport", base_url=BASE_URL, http_client=http, max_retries=0
+        )
+        conversation_id = await new_conversation(sdk)
+        unstarted.script_next_run(
+            conversation_id, [("token", {"content": "a"}), ("token", {"content": "b"})], delay=5.0
+        )
+        with pytest.raises(PhosonTimeoutError):
+            async for _ in sdk.messages.stream(conversation_id, "slow", timeout=0.05):
+                pass

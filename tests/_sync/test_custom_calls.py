@@ -154,7 +154,10 @@ def test_bad_arguments_raise_before_anything_is_sent(
         if "cast_to" not in arguments:
             with pytest.raises(PhosonError, match=message):
                 client.stream_sse(**arguments)
-    with pytest.raises(TypeError, match="did you mean 'timeout'"):
+    with pytest.raises(
+        TypeError,
+        match=r"client\.get\(\) got an unexpected keyword argument 'timout'; did you mean 'timeout'",
+    ):
         client.get("/agents", timout=1)  # type: ignore[call-overload]
     assert not route.called
 

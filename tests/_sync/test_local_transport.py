@@ -15,6 +15,7 @@ from phoson import (
     PhosonAPIError,
     PhosonClient,
     PhosonResponseValidationError,
+    PhosonTimeoutError,
 )
 from phoson.testing import LocalPhosonServer, reply_text
 from tests._sync.live import new_conversation
@@ -74,6 +75,32 @@ def test_stream_events_arrive_before_the_run_ends(
     assert "".join(t for t, _, _ in seen).count("token") == len(seen) - 1
     stats = unstarted.stats
     assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
+
+
+def test_a_response_closed_right_after_the_last_event_completed_its_stream(
+    unstarted: LocalPhosonServer,
+) -> None:
+    """A client that closes the response as soon as it has read `run_done` (before the body's
+    end) has received the whole stream: it counts as completed, not as a disconnect."""
+    conversation_id = new_conversation_over(unstarted)
+    with httpx.Client(transport=unstarted.transport()) as http:
+        body = {"content": "last", "stream": True}
+        url = f"{BASE_URL}/conversations/{conversation_id}/messages"
+        headers = {"Authorization": "Bearer pk_transport"}
+        with http.stream("POST", url, json=body, headers=headers) as response:
+            for chunk in response.iter_raw():
+                if b"event: run_done" in chunk:
+                    break
+    stats = unstarted.stats
+    assert (stats.active_streams, stats.streams_completed, stats.disconnects) == (0, 1, 0)
+
+
+def new_conversation_over(server: LocalPhosonServer) -> str:
+    """A conversation made through the transport, with a client that is closed after."""
+    with httpx.Client(transport=server.transport()) as http:
+        return new_conversation(
+            PhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
+        )
 
 
 # Some event loops warn when they finalize the SDK's abandoned event iterator (as in
@@ -151,3 +178,23 @@ def test_malformed_and_oversized_answers_are_typed_errors(
         assert caught.value.status_code == 413
         assert caught.value.detail == "Request body too large"
         assert small.stats.requests == []
+
+
+def test_waits_longer_than_the_read_timeout_time_out(unstarted: LocalPhosonServer) -> None:
+    """A delay_headers fault or a pause between events longer than the request's read
+    timeout raises httpx.ReadTimeout after that timeout, as a socket would; the SDK turns it
+    into PhosonTimeoutError."""
+    unstarted.delay_headers(5.0)
+    with httpx.Client(transport=unstarted.transport(), timeout=0.05) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            http.get(f"{BASE_URL}/agents", headers={"Authorization": "Bearer pk_transport"})
+        sdk = PhosonClient(
+            api_key="pk_transport", base_url=BASE_URL, http_client=http, max_retries=0
+        )
+        conversation_id = new_conversation(sdk)
+        unstarted.script_next_run(
+            conversation_id, [("token", {"content": "a"}), ("token", {"content": "b"})], delay=5.0
+        )
+        with pytest.raises(PhosonTimeoutError):
+            for _ in sdk.messages.stream(conversation_id, "slow", timeout=0.05):
+                pass

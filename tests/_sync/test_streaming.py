@@ -424,3 +424,60 @@ def test_resume_gives_up_after_max_retries(client: PhosonClient, api: respx.Mock
     assert caught.value.events_received == 1
     assert "gave up after 2 reconnects" in str(caught.value)
     assert route.call_count == 3
+
+
+def test_text_stream_yields_a_reply_that_arrives_only_in_run_done(
+    client: PhosonClient, api: respx.MockRouter
+) -> None:
+    """A run without token events still gives its reply through text_stream, once, from
+    run_done.content; with tokens, run_done adds nothing."""
+    only_done = sse(
+        [("reasoning", {"content": "hm"}), ("run_done", {"content": "Hi!", "run_id": "r"})]
+    )
+    api.post(PATH).mock(return_value=event_stream_response(only_done))
+    assert [t for t in client.messages.stream("conv_1", "hi").text_stream] == ["Hi!"]
+    api.post(PATH).mock(return_value=event_stream_response(sse(ALL_EVENTS)))
+    assert [t for t in client.messages.stream("conv_1", "hi").text_stream] == [
+        "Hello ",
+        "world",
+    ]
+
+
+def test_media_type_of_the_stream_is_case_insensitive(
+    client: PhosonClient, api: respx.MockRouter
+) -> None:
+    """`Text/Event-Stream; charset=utf-8` is an event stream (media types ignore case)."""
+    response = httpx.Response(
+        200,
+        headers={"content-type": "Text/Event-Stream; charset=utf-8"},
+        content=sse(ALL_EVENTS),
+    )
+    api.post(PATH).mock(return_value=response)
+    done = client.messages.stream("conv_1", "hi").until_done()
+    assert done.run_id == "run_1"
+
+
+LONG_RUN = [("token", {"content": f"t{n} "}) for n in range(1, 9)] + [
+    ("run_done", {"content": "".join(f"t{n} " for n in range(1, 9)), "run_id": "run_1"})
+]
+
+
+def test_a_resume_never_repeats_an_event_whatever_the_server_replays(
+    client: PhosonClient, api: respx.MockRouter
+) -> None:
+    """Cut after k events, the server resumes from any earlier event j (j = 0: it ignores
+    Last-Event-ID): for every k and j the tokens are exactly the uncut run's, each once."""
+    body = sse(LONG_RUN)
+    starts = [i for i in range(len(body)) if body.startswith(b"event:", i)]
+    wanted = [e for _, e in LONG_RUN if "run_id" not in e]
+    for k in range(1, len(LONG_RUN)):
+        for j in range(0, k + 1):
+            cut = body[: starts[k]] + b'event: token\ndata: {"cont'
+            route = api.post(PATH).mock(
+                side_effect=[event_stream_response(cut), event_stream_response(body[starts[j] :])]
+            )
+            events = [e for e in client.messages.stream("conv_1", "hi")]
+            tokens = [e.content for e in events if e.type == "token"]
+            assert tokens == [e["content"] for e in wanted], (k, j)
+            assert events[-1].type == "run_done"
+            assert route.calls.last.request.headers["last-event-id"] == f"run_1:{k}"

@@ -1,0 +1,206 @@
+"""How `close()` reaches a stream's reader, from another task or thread.
+
+A stream has one reader (the code iterating it) and may be closed from anywhere: a Stop
+button's task, a watchdog thread, the reader itself. `ReaderGate` is a seam between the two
+clients, like `phoson._sleep`: the async client uses its `async with` half, the blocking client
+(which unasync generates, turning `async with` into `with`) its `with` half.
+
+- The reader holds the gate while it touches the connection (reads a chunk, swaps or closes the
+  response); `close()` holds it while it closes. So the httpx objects of a stream are used by
+  one party at a time, whoever calls `close()`.
+- `close()` first calls `interrupt()`: it sets `closing()` (the reader checks it after every
+  wait) and ends the wait the reader is in. Async: it cancels the reader's cancel scope (a
+  read, a request being sent, a reconnect wait). Blocking: it sets the wake event (a reconnect
+  wait) and shuts the socket down, which wakes a thread blocked in `recv` (closing a socket
+  from another thread does not).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import anyio
+
+from . import _sleep
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Interruptible", "ReaderGate", "Shielded"]
+
+
+class ReaderGate:
+    """Mutual exclusion between a stream's reader and `close()`, and the way to wake the reader."""
+
+    __slots__ = ("_busy", "_closing", "_idle", "_lock", "_scope", "_wake")
+
+    def __init__(self) -> None:
+        self._closing = False
+        self._lock = threading.Lock()  # the blocking half
+        self._wake = threading.Event()  # ends a blocking reconnect wait
+        self._busy = False  # the async half: held, and an event for whoever waits
+        self._idle: anyio.Event | None = None
+        self._scope: anyio.CancelScope | None = None  # the async reader's current wait
+
+    def closing(self) -> bool:
+        """True once `interrupt()` (so `close()`) was called: the reader stops at its next
+        check. (A method, not an attribute: another task or thread may set it at any await.)"""
+        return self._closing
+
+    def stop(self) -> None:
+        """Mark the stream as closing without waking anyone (the reader itself gives up)."""
+        self._closing = True
+
+    # -- The async half: `async with gate:` ---------------------------------------------------
+
+    async def __aenter__(self) -> None:
+        while self._busy:
+            if self._idle is None:
+                self._idle = anyio.Event()
+            await self._idle.wait()
+        self._busy = True
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._busy = False
+        idle, self._idle = self._idle, None
+        if idle is not None:
+            idle.set()
+
+    # -- The blocking half: `with gate:` ------------------------------------------------------
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._lock.release()
+
+    # -- Waking the reader --------------------------------------------------------------------
+
+    def interruptible(self) -> Interruptible:
+        """`async with gate.interruptible():` around a wait that `interrupt()` may end early
+        (the async client; the blocking client's `with` is a no-op)."""
+        return Interruptible(self)
+
+    def shielded(self) -> Shielded:
+        """`async with gate.shielded():` around closing, so that a cancelled task still gives
+        its connection back (async client; closing a socket does not wait on the network)."""
+        return Shielded()
+
+    def interrupt(self, response: httpx.Response | None) -> None:
+        """Mark the stream as closing and end the reader's current wait, if any."""
+        self._closing = True
+        self._wake.set()
+        scope = self._scope
+        if scope is not None:
+            scope.cancel()
+        if response is not None and self._lock.locked():
+            shutdown_socket(response)
+
+    async def asleep(self, seconds: float) -> None:
+        """Wait before a reconnect; `interrupt()` ends the wait early."""
+        async with self.interruptible():
+            await _sleep.asleep(seconds)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait before a reconnect; `interrupt()` ends the wait early."""
+        _sleep.sleep(seconds, until=self._wake)
+
+
+class Interruptible:
+    """A cancel scope that `ReaderGate.interrupt()` cancels; swallows only its own cancel."""
+
+    __slots__ = ("_gate", "_scope")
+
+    def __init__(self, gate: ReaderGate) -> None:
+        self._gate = gate
+        self._scope: anyio.CancelScope | None = None
+
+    async def __aenter__(self) -> None:
+        scope = anyio.CancelScope()
+        if self._gate.closing():
+            scope.cancel()
+        scope.__enter__()
+        self._scope = self._gate._scope = scope
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        scope, self._scope = self._scope, None
+        self._gate._scope = None
+        assert scope is not None
+        return bool(scope.__exit__(exc_type, exc, tb))
+
+    def __enter__(self) -> None:
+        pass  # a blocked read is woken by the socket shutdown instead
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        # Never swallows an exception (True only when there is none, which changes nothing).
+        # Typed `bool` like the async half, so code after the block type-checks the same.
+        return exc_type is None
+
+
+class Shielded:
+    """A cancel scope that shields what it wraps from cancellation (a no-op when blocking)."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self) -> None:
+        self._scope: anyio.CancelScope | None = None
+
+    async def __aenter__(self) -> None:
+        self._scope = anyio.CancelScope(shield=True)
+        self._scope.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        scope, self._scope = self._scope, None
+        assert scope is not None
+        scope.__exit__(exc_type, exc, tb)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pass
+
+
+def shutdown_socket(response: httpx.Response) -> None:
+    """Shut the response's socket down (both ways), so a thread blocked reading it returns."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        try:
+            # The plain socket's method: on a TLS socket, this leaves the TLS object alone.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed: nothing is blocked on it
