@@ -38,11 +38,8 @@ BENCHMARKS: dict[str, str] = {
     "latency": "bench.latency",
     "memory": "bench.memory",
     "concurrency": "bench.concurrency",
-<<<<<<< HEAD
-    "scale": "bench.scale",
-=======
     "local": "bench.local_server",  # the local server's in-process transport vs loopback
->>>>>>> main
+    "scale": "bench.scale",
 }
 
 README = os.path.join(REPO, "bench", "README.md")

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import ssl
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import Self
 
@@ -184,16 +184,30 @@ class Pool:
         _INHERITED.append(self._loop_end)
         self._loop_end = None
 
-    def _shard_with_room(self, shards: list[_Shard]) -> _Shard:
-        """The first shard with a free connection, created if need be. The gate admits no
-        more requests than all shards together hold, so one always has room."""
-        for shard in shards:
-            if shard.in_use < shard.capacity:
-                return shard
+    def _take_shard(self, shards: list[_Shard]) -> _Shard:
+        """Count a request in the first shard with a free connection, created if need be.
+
+        The gate admits no more requests than all shards together hold, so one always has
+        room. The count is kept under the pool's lock: the blocking client's threads take
+        and give back places at the same time.
+        """
         with self._lock:
-            shard = self._new_shard(len(shards))
-            shards.append(shard)
+            for shard in shards:
+                if shard.in_use < shard.capacity:
+                    break
+            else:
+                shard = self._new_shard(len(shards))
+                shards.append(shard)
+            shard.in_use += 1
             return shard
+
+    def _leave(self, gate: AdmissionGate | None, shard: _Shard) -> None:
+        """Give a request's place back: first to its shard, then to the gate, which may hand
+        it at once to a waiting request (that request must find the shard's room free)."""
+        if gate is not None:
+            with self._lock:
+                shard.in_use -= 1
+            gate.leave()
 
     def send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         """Send one request once (no retries) through the admission gate.
@@ -214,23 +228,22 @@ class Pool:
                 raise self._exhausted(request) from None
             except GateClosed:
                 raise client_closed_error() from None
-            shard = self._shard_with_room(shards)
-            shard.in_use += 1
+            shard = self._take_shard(shards)
         # 2. Send; give the place back when the response is done with the connection.
         try:
             response = shard.http.send(request, stream=stream, follow_redirects=False)
         except httpx.PoolTimeout:
-            _leave(gate, shard)
+            self._leave(gate, shard)
             raise self._exhausted(request) from None
         except BaseException:
-            _leave(gate, shard)
+            self._leave(gate, shard)
             raise
         if not stream:
-            _leave(gate, shard)
+            self._leave(gate, shard)
             return response
         body = response.stream
         assert isinstance(body, httpx.SyncByteStream)  # httpx's own, for a client's response
-        response.stream = _PooledBody(body, gate, shard)
+        response.stream = _PooledBody(body, partial(self._leave, gate, shard))
         return response
 
     def _exhausted(self, request: httpx.Request) -> httpx.PoolTimeout:
@@ -269,24 +282,15 @@ def _close_all(shards: list[_Shard]) -> None:
         shard.http.close()
 
 
-def _leave(gate: AdmissionGate | None, shard: _Shard) -> None:
-    if gate is not None:
-        shard.in_use -= 1
-        gate.leave()
-
-
 class _PooledBody(httpx.SyncByteStream):
     """A streamed response's body that gives its place in the pool back when it is closed,
     and that a forked child refuses to read or close (the connection is the parent's)."""
 
-    __slots__ = ("_body", "_chunks", "_gate", "_generation", "_shard")
+    __slots__ = ("_body", "_chunks", "_generation", "_release")
 
-    def __init__(
-        self, body: httpx.SyncByteStream, gate: AdmissionGate | None, shard: _Shard
-    ) -> None:
+    def __init__(self, body: httpx.SyncByteStream, release: Callable[[], None]) -> None:
         self._body = body
-        self._gate = gate
-        self._shard = shard
+        self._release: Callable[[], None] | None = release
         self._generation = _admission.fork_generation()
         self._chunks: Iterator[bytes] | None = None
 
@@ -306,9 +310,9 @@ class _PooledBody(httpx.SyncByteStream):
     def close(self) -> None:
         if self._generation != _admission.fork_generation():
             return  # the parent's connection: the child neither closes it nor frees its place
-        gate, self._gate = self._gate, None
+        release, self._release = self._release, None  # a second close releases nothing
         try:
             self._body.close()
         finally:
-            if gate is not None:
-                _leave(gate, self._shard)
+            if release is not None:
+                release()
