@@ -540,3 +540,36 @@ def test_size_limit_does_not_depend_on_chunking(data: st.DataObject) -> None:
             decode(chunks, max_event_size=limit)
     else:
         assert decode(chunks, max_event_size=limit) == whole
+
+
+@st.composite
+def plain_events(draw: st.DrawFn) -> list[bytes]:
+    """Events in the shape servers usually send (what the decoder's fast path takes), with odd
+    values (NUL, colons, invalid UTF-8, empty names) and now and then a line that is not in
+    that shape, grouped into chunks at event boundaries."""
+    events: list[bytes] = []
+    for _ in range(draw(st.integers(1, 8))):
+        event = b""
+        if draw(st.booleans()):
+            event += b"event: " + draw(_VALUE_BYTES) + b"\n"
+        event += b"data: " + draw(_VALUE_BYTES) + b"\n"
+        if draw(st.booleans()):
+            event += b"id: " + draw(_VALUE_BYTES) + b"\n"
+        if draw(st.integers(0, 5)) == 0:  # not the usual shape: the general path's turn
+            event += draw(st.sampled_from([b": ping\n", b"retry: 10\n", b"data:x\n", b"\r\n"]))
+        events.append(event + b"\n")
+    cuts = sorted(draw(st.lists(st.integers(0, len(events)), max_size=4)))
+    bounds = [0, *cuts, len(events)]
+    return [b"".join(events[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+@PROPERTY
+@given(plain_events(), st.sampled_from(["", "7"]))
+def test_events_in_the_usual_shape_decode_as_the_spec_says(
+    chunks: list[bytes], last_event_id: str
+) -> None:
+    """Chunks of whole events in the usual `event:`/`data:`/`id:` shape (the fast path), mixed
+    with other lines, decode exactly as the spec's algorithm does, chunk by chunk."""
+    stream = b"".join(chunks)
+    assert decode([b"", *chunks], last_event_id) == reference(stream, last_event_id)
+    assert decode([b"data: first\n\n", *chunks]) == reference(b"data: first\n\n" + stream)

@@ -29,7 +29,7 @@ from .._exceptions import (
     PhosonResponseValidationError,
     RunFailedError,
 )
-from .._gate import ReaderGate
+from .._gate import NO_SCOPE, Interruptible, NoScope, ReaderGate
 from .._logging import logger
 from .._misuse import AsyncStreamUsage
 from .._models import RunDoneEvent, StreamEvent
@@ -79,6 +79,8 @@ class AsyncMessageStream(AsyncStreamUsage):
         self._state = StreamState(requester.config.max_event_size)
         self._gate = ReaderGate()
         self._response: httpx.Response | None = None
+        #: How `close()` ends a wait for the response's next bytes (see `ReaderGate`).
+        self._read_wait: Interruptible | NoScope = NO_SCOPE
         # The latest response, kept after it is closed: its status and headers stay readable.
         self._last_response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
@@ -232,6 +234,7 @@ class AsyncMessageStream(AsyncStreamUsage):
             self._guard = _close_when_dropped(response)
             await anext(self._guard)
             self._response = self._last_response = response
+            self._read_wait = gate.interruptible_read(response)
             if gate.closing():
                 await self._close_response()
                 return
@@ -250,7 +253,10 @@ class AsyncMessageStream(AsyncStreamUsage):
                         request_id=self._request_id,
                     )
                 )
-            self._chunks = response.aiter_bytes()
+            # The body as it arrives. Undecoded when the server sent it so (an event stream
+            # almost always): one layer less for every chunk.
+            identity = response.headers.get("content-encoding", "identity") == "identity"
+            self._chunks = response.aiter_raw() if identity else response.aiter_bytes()
 
     @staticmethod
     async def _read_start(response: httpx.Response) -> bytes:
@@ -314,8 +320,11 @@ class AsyncMessageStream(AsyncStreamUsage):
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
-                    async with gate.interruptible():
+                    if self._read_wait is NO_SCOPE:  # a socket: `close()` shuts it down
                         batch = state.feed(await chunks.__anext__())
+                    else:
+                        async with self._read_wait:
+                            batch = state.feed(await chunks.__anext__())
                 except StopAsyncIteration:
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:

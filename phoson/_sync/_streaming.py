@@ -31,7 +31,7 @@ from .._exceptions import (
     PhosonResponseValidationError,
     RunFailedError,
 )
-from .._gate import ReaderGate
+from .._gate import NO_SCOPE, Interruptible, NoScope, ReaderGate
 from .._logging import logger
 from .._misuse import BlockingStreamUsage
 from .._models import RunDoneEvent, StreamEvent
@@ -81,6 +81,8 @@ class MessageStream(BlockingStreamUsage):
         self._state = StreamState(requester.config.max_event_size)
         self._gate = ReaderGate()
         self._response: httpx.Response | None = None
+        #: How `close()` ends a wait for the response's next bytes (see `ReaderGate`).
+        self._read_wait: Interruptible | NoScope = NO_SCOPE
         # The latest response, kept after it is closed: its status and headers stay readable.
         self._last_response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
@@ -234,6 +236,7 @@ class MessageStream(BlockingStreamUsage):
             self._guard = _close_when_dropped(response)
             next(self._guard)
             self._response = self._last_response = response
+            self._read_wait = gate.interruptible_read(response)
             if gate.closing():
                 self._close_response()
                 return
@@ -252,7 +255,10 @@ class MessageStream(BlockingStreamUsage):
                         request_id=self._request_id,
                     )
                 )
-            self._chunks = response.iter_bytes()
+            # The body as it arrives. Undecoded when the server sent it so (an event stream
+            # almost always): one layer less for every chunk.
+            identity = response.headers.get("content-encoding", "identity") == "identity"
+            self._chunks = response.iter_raw() if identity else response.iter_bytes()
 
     @staticmethod
     def _read_start(response: httpx.Response) -> bytes:
@@ -316,8 +322,11 @@ class MessageStream(BlockingStreamUsage):
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
-                    with gate.interruptible():
+                    if self._read_wait is NO_SCOPE:  # a socket: `close()` shuts it down
                         batch = state.feed(chunks.__next__())
+                    else:
+                        with self._read_wait:
+                            batch = state.feed(chunks.__next__())
                 except StopIteration:
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:

@@ -17,6 +17,7 @@ from phoson import (
 )
 from phoson.testing import LocalPhosonServer, reply_text
 from tests._async.live import new_conversation
+from tests.concurrency import agather, apoll_until
 
 BASE_URL = "http://phoson.localhost"
 
@@ -196,3 +197,31 @@ async def test_waits_longer_than_the_read_timeout_time_out(unstarted: LocalPhoso
         with pytest.raises(PhosonTimeoutError):
             async for _ in sdk.messages.stream(conversation_id, "slow", timeout=0.05):
                 pass
+
+
+async def test_close_from_elsewhere_ends_a_reader_waiting_on_the_transport(
+    client: AsyncPhosonClient, unstarted: LocalPhosonServer
+) -> None:
+    """With no socket to shut down, close() from another task (another thread for the blocking
+    client) still ends a reader waiting for the next event: it ends quietly with the events
+    it had, and the server counts a disconnect, not a completed stream."""
+    conversation_id = await new_conversation(client)
+    unstarted.event_delay = 0.2  # the server is slow between events: the reader waits
+    stream = client.messages.stream(conversation_id, "one two three four five six seven eight")
+    received: list[str] = []
+
+    async def read() -> str:
+        async for event in stream:
+            received.append(event.type)
+        return "ended"
+
+    async def stop() -> str:
+        assert await apoll_until(lambda: len(received) == 1)
+        await stream.close()
+        return "closed"
+
+    assert await agather([read, stop]) == ["ended", "closed"]
+    assert received == ["token"]
+    assert await apoll_until(lambda: unstarted.stats.disconnects == 1)
+    stats = unstarted.stats
+    assert (stats.active_streams, stats.streams_completed) == (0, 0)

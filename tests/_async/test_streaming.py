@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from typing import assert_type
 
 import httpx
@@ -164,6 +165,35 @@ async def test_events_split_across_chunks_arrive_whole(
         events = [e async for e in client.messages.stream("conv_1", "hi")]
         assert [e.type for e in events][-1] == "run_done"
         assert len(events) == len(ALL_EVENTS)
+
+
+async def test_a_compressed_event_stream_is_decoded(
+    client: AsyncPhosonClient, api: respx.MockRouter
+) -> None:
+    """An event stream sent with `Content-Encoding: gzip` (a proxy may compress it) arrives as
+    the same typed events as an uncompressed one, with the same ids."""
+    body = sse(ALL_EVENTS)
+    packer = zlib.compressobj(wbits=31)  # gzip, flushed in pieces as a server would send it
+    pieces = [
+        packer.compress(piece) + packer.flush(zlib.Z_SYNC_FLUSH) for piece in split_every(body, 40)
+    ]
+    pieces.append(packer.flush())
+    headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
+    api.post(PATH).mock(
+        return_value=httpx.Response(200, headers=headers, stream=RecordingStream(pieces))
+    )
+    stream = client.messages.stream("conv_1", "hi")
+    raw = [sse async for sse in stream.iter_sse()]
+    assert [(s.event, s.data, s.id) for s in raw] == [
+        (name, json.dumps(fields), f"run_1:{number}")
+        for number, (name, fields) in enumerate(ALL_EVENTS, start=1)
+    ]
+    api.post(PATH).mock(
+        return_value=httpx.Response(200, headers=headers, stream=RecordingStream(pieces))
+    )
+    events = [e async for e in client.messages.stream("conv_1", "hi")]
+    assert [e.type for e in events] == [name for name, _ in ALL_EVENTS]
+    assert isinstance(events[-1], RunDoneEvent) and events[-1].content == "Hello world"
 
 
 async def test_heartbeats_and_unknown_event_types_are_skipped_but_reachable(
