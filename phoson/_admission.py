@@ -25,15 +25,19 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextvars import ContextVar
 from typing import Protocol
 
 import anyio
 
 __all__ = [
+    "WAIT_WATCHER",
     "AdmissionGate",
     "AsyncAdmissionGate",
     "GateClosed",
+    "GateInterrupted",
     "GateTimeout",
+    "WaitWatcher",
     "aclose_at_loop_end",
     "apool_owner",
     "close_at_loop_end",
@@ -51,15 +55,33 @@ class GateClosed(Exception):
     """The gate was closed (its client was) while this request waited for a slot."""
 
 
-class _Waiter:
-    """One request waiting for a slot: woken by `leave()`, or given up on by its own timeout."""
+class GateInterrupted(Exception):
+    """The thread's stream was closed from elsewhere while it waited for a slot."""
 
-    __slots__ = ("admitted", "gave_up", "wake")
+
+class WaitWatcher(Protocol):
+    """What a blocking stream offers a thread waiting for a slot on its behalf: `close()` from
+    another thread calls `stop` (at once, if the stream is closing already)."""
+
+    def watch(self, stop: Callable[[], None] | None) -> None: ...
+
+
+#: The watcher of the stream this thread is opening (set by the stream around its request).
+#: The coroutine client needs none: closing cancels the waiting task's scope instead.
+WAIT_WATCHER: ContextVar[WaitWatcher | None] = ContextVar("phoson_wait_watcher", default=None)
+
+
+class _Waiter:
+    """One request waiting for a slot: woken by `leave()`, or given up on by its own timeout
+    (or, in the blocking gate, by its stream's `close()`: `interrupted`)."""
+
+    __slots__ = ("admitted", "gave_up", "interrupted", "wake")
 
     def __init__(self, wake: Callable[[], None]) -> None:
         self.wake = wake
         self.admitted = False
         self.gave_up = False
+        self.interrupted = False
 
 
 class _Queue:
@@ -102,6 +124,7 @@ class _Queue:
         waiters, self.waiters = self.waiters, deque()
         for waiter in waiters:
             if not waiter.gave_up:
+                waiter.gave_up = True  # woken once: nothing else may wake it again
                 waiter.wake()
 
     @property
@@ -198,12 +221,32 @@ class AdmissionGate:
             wake.acquire()
             waiter = _Waiter(wake.release)
             queue.waiters.append(waiter)
-        woken = wake.acquire(timeout=-1 if within is None else max(within, 0.0))
+        # The stream being opened may be closed from another thread meanwhile: that ends the
+        # wait too (`_interrupt`), and the place in the queue is given up.
+        watcher = WAIT_WATCHER.get()
+        if watcher is not None:
+            watcher.watch(lambda: self._interrupt(waiter))
+        try:
+            woken = wake.acquire(timeout=-1 if within is None else max(within, 0.0))
+        finally:
+            if watcher is not None:
+                watcher.watch(None)
         with self._lock:
             if waiter.admitted:
                 return  # (if not woken: admitted between the timeout and taking the lock)
             waiter.gave_up = True
+        if waiter.interrupted:
+            raise GateInterrupted
         raise GateClosed if woken else GateTimeout
+
+    def _interrupt(self, waiter: _Waiter) -> None:
+        """End one thread's wait, unadmitted (its stream was closed)."""
+        with self._lock:
+            if waiter.admitted or waiter.gave_up or waiter.interrupted:
+                return  # admitted already (it goes on, then sees its stream is closing)
+            waiter.interrupted = True
+            waiter.gave_up = True  # `leave()` passes it over
+            waiter.wake()
 
     def leave(self) -> None:
         with self._lock:

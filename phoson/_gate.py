@@ -20,12 +20,15 @@ from __future__ import annotations
 import socket
 import threading
 from asyncio.trsock import TransportSocket
+from collections.abc import Callable
+from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import anyio
 
 from . import _sleep
+from ._admission import WAIT_WATCHER, GateInterrupted, WaitWatcher
 
 if TYPE_CHECKING:
     import httpx
@@ -44,7 +47,7 @@ __all__ = [
 class ReaderGate:
     """Mutual exclusion between a stream's reader and `close()`, and the way to wake the reader."""
 
-    __slots__ = ("_busy", "_closing", "_idle", "_lock", "_scope", "_wake")
+    __slots__ = ("_busy", "_closing", "_idle", "_lock", "_scope", "_stop_wait", "_wake")
 
     def __init__(self) -> None:
         self._closing = False
@@ -53,6 +56,7 @@ class ReaderGate:
         self._busy = False  # the async half: held, and an event for whoever waits
         self._idle: anyio.Event | None = None
         self._scope: anyio.CancelScope | None = None  # the async reader's current wait
+        self._stop_wait: Callable[[], None] | None = None  # ends a blocking wait for a place
 
     def closing(self) -> bool:
         """True once `interrupt()` (so `close()`) was called: the reader stops at its next
@@ -120,10 +124,21 @@ class ReaderGate:
         its connection back (async client; closing a socket does not wait on the network)."""
         return Shielded()
 
+    def watch(self, stop: Callable[[], None] | None) -> None:
+        """While the blocking reader waits for a place in the pool: `stop` ends that wait
+        (`close()` calls it; at once if the stream is closing already). None: the wait is over.
+        """
+        self._stop_wait = stop
+        if stop is not None and self._closing:
+            stop()
+
     def interrupt(self, response: httpx.Response | None) -> None:
         """Mark the stream as closing and end the reader's current wait, if any."""
         self._closing = True
         self._wake.set()
+        stop = self._stop_wait
+        if stop is not None:
+            stop()
         scope = self._scope
         if scope is not None:
             scope.cancel()
@@ -144,11 +159,12 @@ class ReaderGate:
 class Interruptible:
     """A cancel scope that `ReaderGate.interrupt()` cancels; swallows only its own cancel."""
 
-    __slots__ = ("_gate", "_scope")
+    __slots__ = ("_gate", "_scope", "_watching")
 
     def __init__(self, gate: ReaderGate) -> None:
         self._gate = gate
         self._scope: anyio.CancelScope | None = None
+        self._watching: Token[WaitWatcher | None] | None = None
 
     async def __aenter__(self) -> None:
         scope = anyio.CancelScope()
@@ -169,7 +185,9 @@ class Interruptible:
         return bool(scope.__exit__(exc_type, exc, tb))
 
     def __enter__(self) -> None:
-        pass  # a blocked read is woken by the socket shutdown instead
+        # A blocked read is woken by the socket shutdown; a wait for a place in the pool
+        # (`_admission.AdmissionGate`) by `ReaderGate.watch`, found through this variable.
+        self._watching = WAIT_WATCHER.set(self._gate)
 
     def __exit__(
         self,
@@ -177,9 +195,12 @@ class Interruptible:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        # Never swallows an exception (True only when there is none, which changes nothing).
-        # Typed `bool` like the async half, so code after the block type-checks the same.
-        return exc_type is None
+        token, self._watching = self._watching, None
+        if token is not None:
+            WAIT_WATCHER.reset(token)
+        # Swallows only the end of a wait that `close()` interrupted, as the async half
+        # swallows its own cancellation.
+        return exc_type is None or (exc_type is GateInterrupted and self._gate.closing())
 
 
 class Shielded:

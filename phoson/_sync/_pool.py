@@ -284,17 +284,25 @@ def _close_all(shards: list[_Shard]) -> None:
 
 class _PooledBody(httpx.SyncByteStream):
     """A streamed response's body that gives its place in the pool back when it is closed,
-    and that a forked child refuses to read or close (the connection is the parent's)."""
+    and that a forked child refuses to read or close (the connection is the parent's).
+
+    Closing it also lets go of httpx's body, which refers back to the response: without that
+    cycle, a closed stream's connection (socket, buffers) is freed as soon as the response is
+    dropped, instead of waiting for the garbage collector (issue 15: flat memory over many
+    streams).
+    """
 
     __slots__ = ("_body", "_chunks", "_generation", "_release")
 
     def __init__(self, body: httpx.SyncByteStream, release: Callable[[], None]) -> None:
-        self._body = body
+        self._body: httpx.SyncByteStream | None = body
         self._release: Callable[[], None] | None = release
         self._generation = _admission.fork_generation()
         self._chunks: Iterator[bytes] | None = None
 
     def __iter__(self) -> Self:
+        if self._body is None:
+            raise httpx.StreamClosed()
         self._chunks = self._body.__iter__()
         return self
 
@@ -304,15 +312,22 @@ class _PooledBody(httpx.SyncByteStream):
                 "this response was opened before os.fork(): its connection belongs to the "
                 "parent process, so the child cannot read it"
             )
-        assert self._chunks is not None
+        if self._chunks is None:
+            raise httpx.StreamClosed()
         return self._chunks.__next__()
 
     def close(self) -> None:
         if self._generation != _admission.fork_generation():
             return  # the parent's connection: the child neither closes it nor frees its place
         release, self._release = self._release, None  # a second close releases nothing
+        body, chunks, self._body, self._chunks = self._body, self._chunks, None, None
         try:
-            self._body.close()
+            if isinstance(chunks, Generator):
+                # A suspended generator refers to the body, and so to the response, until it
+                # is finalized: end it now (some event loops finalize it only much later).
+                chunks.close()
+            if body is not None:
+                body.close()
         finally:
             if release is not None:
                 release()

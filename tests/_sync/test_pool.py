@@ -6,6 +6,8 @@ refuses calls (issues 15 and 9)."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from functools import partial
 
 import httpx
@@ -15,12 +17,11 @@ from phoson import PhosonClient, PhosonError, PhosonTimeoutError
 from phoson._sync import _pool
 from phoson.testing import LocalPhosonServer
 from tests._sync.live import new_conversation
-from tests.concurrency import Job, gather
+from tests.concurrency import Job, gather, poll_until
 
-#: Streams over a pool of CONNECTIONS: 50 waiting for each connection, as in the issue's
-#: 2,000 over 50, at half the size to keep the suite quick.
-STREAMS = 1000
-CONNECTIONS = 20
+#: Streams over a pool of CONNECTIONS: 40 waiting for each connection (the issue's example).
+STREAMS = 2000
+CONNECTIONS = 50
 #: Threads for the blocking client's run: far more than the pool's connections.
 THREADS = 256
 RUN_DONE = {"content": "hi", "run_id": "run_1"}
@@ -38,10 +39,10 @@ def small_pool(server: LocalPhosonServer, connections: int, **options: object) -
 def test_more_streams_than_connections_all_complete(
     server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """1,000 concurrent streams (on 256 threads for the blocking client) over a pool of 20
-    connections, split into httpx clients of 8, all end with their reply, and the server
-    never sees more than 20 connections."""
-    monkeypatch.setattr(_pool, "SHARD_SIZE", 8)
+    """2,000 concurrent streams (on 256 threads for the blocking client) over a pool of 50
+    connections, split into httpx clients of 16, all end with their reply, and the server
+    never sees more than the pool's connections (give or take the ones closing)."""
+    monkeypatch.setattr(_pool, "SHARD_SIZE", 16)
     with small_pool(server, CONNECTIONS) as client:
         conversation = new_conversation(client)
         for _ in range(STREAMS):  # short runs keep the test quick: one token, then run_done
@@ -64,7 +65,7 @@ def test_more_streams_than_connections_all_complete(
         # connection until it notices, so its count may lag the pool's by a few (without the
         # pool's limit it would reach the number of threads).
         assert 0 < peak <= 2 * CONNECTIONS
-        assert [shard.capacity for shard in client._requester.pool._shards] == [8, 8, 4]
+        assert [shard.capacity for shard in client._requester.pool._shards] == [16, 16, 16, 2]
 
 
 def test_exhausted_pool_says_so(server: LocalPhosonServer) -> None:
@@ -109,3 +110,69 @@ def test_calls_after_close_say_the_client_is_closed(server: LocalPhosonServer) -
                 pass
     assert len(server.stats.requests) == requests
     client.close()  # still safe to repeat
+
+
+def test_a_finished_stream_is_freed_without_the_garbage_collector(
+    server: LocalPhosonServer,
+) -> None:
+    """A stream that ended (read to its final event, or left early and closed) holds no
+    reference cycle: once dropped, its response and connection are freed at once, with the
+    cyclic garbage collector off, so memory stays flat over many sequential streams."""
+    with small_pool(server, 4) as client:
+        conversation = new_conversation(client)
+        for leave_early in (False, True):
+            gc.collect()
+            gc.disable()
+            try:
+                with client.messages.stream(conversation, "one two three") as stream:
+                    types = []
+                    for event in stream:
+                        types.append(event.type)
+                        if leave_early:
+                            break
+                    assert types[-1] == ("token" if leave_early else "run_done")
+                    response = stream.response
+                    assert response is not None
+                    dropped = weakref.ref(response)
+                del stream, response
+                assert dropped() is None, "the response outlived its stream"
+            finally:
+                gc.enable()
+
+
+def test_a_stream_waiting_for_a_connection_can_be_closed(server: LocalPhosonServer) -> None:
+    """With every connection taken, a stream waiting for one ends quietly when close() is
+    called elsewhere (another task; another thread for the blocking client): no request is
+    sent for it, it gives up its place in the queue, and once the connection is free the next
+    call gets it."""
+    server.event_delay = 0.02
+    try:
+        with small_pool(server, 1, timeout=httpx.Timeout(30, pool=20)) as client:
+            conversation = new_conversation(client)
+            gate = client._requester.pool.gate
+            assert gate is not None
+            words = " ".join(["word"] * 200)
+            with client.messages.stream(conversation, words) as holder:
+                assert (holder.__next__()).type == "token"  # holds the only connection
+                sent = len(server.stats.requests)
+                waiting = client.messages.stream(conversation, "hi")
+                received: list[str] = []
+
+                def read() -> str:
+                    for event in waiting:
+                        received.append(event.type)
+                    return "ended"
+
+                def stop() -> str:
+                    assert poll_until(lambda: gate.waiting == 1)
+                    waiting.close()
+                    return "closed"
+
+                assert gather([read, stop]) == ["ended", "closed"]
+                assert received == [] and gate.waiting == 0 and gate.in_use == 1
+                assert len(server.stats.requests) == sent  # nothing was sent for it
+            agents = client.agents.list()  # the freed connection serves the next call
+            assert len(agents) == 1
+            assert gate.in_use == 0
+    finally:
+        server.event_delay = 0.0
