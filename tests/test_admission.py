@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 
 import anyio
@@ -13,9 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from phoson._admission import (
+    WAIT_WATCHER,
     AdmissionGate,
     AsyncAdmissionGate,
     GateClosed,
+    GateInterrupted,
     GateTimeout,
     _Queue,
     _Waiter,
@@ -162,3 +165,55 @@ def test_thread_gate_admits_in_order_and_times_out() -> None:
     gate.close()
     with pytest.raises(GateClosed):
         gate.enter(None)
+
+
+class _Watcher:
+    """A stand-in for a blocking stream: holds the `stop` its waiting thread registered."""
+
+    def __init__(self, closing: bool = False) -> None:
+        self.stop: Callable[[], None] | None = None
+        self.closing = closing
+        self.watched = threading.Event()
+
+    def watch(self, stop: Callable[[], None] | None) -> None:
+        self.stop = stop
+        if stop is not None:
+            self.watched.set()
+            if self.closing:
+                stop()
+
+
+def test_thread_gate_wait_ends_when_its_stream_is_closed() -> None:
+    """A thread waiting at a full gate for a stream that is closed from another thread raises
+    GateInterrupted at once (or before waiting, if the stream was closing already), gives up
+    its place, and a later `leave()` admits the next waiter instead."""
+    gate = AdmissionGate(1)
+    gate.enter(None)
+    outcome: list[str] = []
+
+    def wait_for(watcher: _Watcher) -> None:
+        WAIT_WATCHER.set(watcher)
+        try:
+            gate.enter(30)
+            outcome.append("admitted")
+        except GateInterrupted:
+            outcome.append("interrupted")
+
+    watcher = _Watcher()
+    thread = threading.Thread(target=wait_for, args=(watcher,))
+    thread.start()
+    assert watcher.watched.wait(5)
+    stop = watcher.stop
+    assert stop is not None
+    stop()
+    stop()  # a second close changes nothing
+    thread.join(5)
+    assert outcome == ["interrupted"] and watcher.stop is None
+    assert gate.waiting == 0 and gate.in_use == 1
+    already = threading.Thread(target=wait_for, args=(_Watcher(closing=True),))
+    already.start()
+    already.join(5)
+    assert outcome == ["interrupted"] * 2
+    gate.leave()  # the place is free again, not handed to an interrupted waiter
+    gate.enter(0)
+    assert gate.in_use == 1
