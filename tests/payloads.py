@@ -76,10 +76,10 @@ class RecordingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             self.served += 1
             yield chunk
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self.chunks:
-            self.served += 1
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # An iterator object, not an async generator: one left unfinished when the SDK closes
+        # the response is simply dropped (trio warns about unfinished async generators).
+        return _ChunkIterator(self, None)
 
     def close(self) -> None:
         self.closed = True
@@ -139,7 +139,28 @@ class BreakingStream(RecordingStream):
         yield from super().__iter__()
         raise self.error
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in super().__aiter__():
-            yield chunk
-        raise self.error
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _ChunkIterator(self, self.error)
+
+
+class _ChunkIterator:
+    """Serves a RecordingStream's chunks, counting them, then raises `error` if one is set."""
+
+    def __init__(self, stream: RecordingStream, error: Exception | None) -> None:
+        self._stream = stream
+        self._error = error
+        self._next = 0
+
+    def __aiter__(self) -> _ChunkIterator:
+        return self
+
+    async def __anext__(self) -> bytes:
+        stream = self._stream
+        if self._next < len(stream.chunks):
+            chunk = stream.chunks[self._next]
+            self._next += 1
+            stream.served += 1
+            return chunk
+        if self._error is not None:
+            raise self._error
+        raise StopAsyncIteration

@@ -253,10 +253,14 @@ class AsyncMessageStream(AsyncStreamUsage):
                         request_id=self._request_id,
                     )
                 )
-            # The body as it arrives. Undecoded when the server sent it so (an event stream
-            # almost always): one layer less for every chunk.
-            identity = response.headers.get("content-encoding", "identity") == "identity"
-            self._chunks = response.aiter_raw() if identity else response.aiter_bytes()
+            # The body as it arrives: raw when the server sent it unencoded (an event stream
+            # almost always), one layer less for every chunk; else decoded (or, read already
+            # by a transport that buffers, from memory).
+            raw = (
+                response.headers.get("content-encoding", "identity") == "identity"
+                and not response.is_stream_consumed
+            )
+            self._chunks = response.aiter_raw() if raw else response.aiter_bytes()
 
     @staticmethod
     async def _read_start(response: httpx.Response) -> bytes:
