@@ -11,6 +11,9 @@ front of it. docs/scaling.md explains the design; in short:
 - **Fork.** In the child of `os.fork()` the pool starts afresh as well: the child never reads,
   writes or closes the parent's connections (closing a TLS connection writes to the socket
   both processes share). A stream opened before the fork cannot be read in the child.
+- **Shards.** The connections are split among `httpx` clients of at most `SHARD_SIZE` (100)
+  each, made when first needed: httpcore's work per request grows with the connections of its
+  pool, so ten pools of 100 cost a tenth of one of 1,000 (docs/scaling.md has the figures).
 - **Admission.** At most `max_connections` requests are inside httpx's pool at once; the others
   wait in FIFO order in `phoson._admission` and are admitted one by one as connections come
   back. A wait longer than the pool timeout raises `PhosonTimeoutError` saying the pool is

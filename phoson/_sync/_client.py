@@ -163,10 +163,12 @@ class PhosonClient(CustomCalls):
 
     @property
     def http_client(self) -> httpx.Client:
-        """The underlying `httpx` client (shared with copies from `with_options`).
+        """The underlying `httpx` client (shared with copies from `with_options`): the one
+        given as `http_client=`, or the first of the pool's own.
 
-        phoson replaces its own `httpx` client when the client is used from another event
-        loop, or in a child process after `os.fork()`; this is the current one.
+        phoson's own pool splits more than 100 connections among several `httpx` clients of
+        100 (docs/scaling.md), and replaces them when the client is used from another event
+        loop, or in a child process after `os.fork()`; this is the current first one.
         """
         return self._requester.pool.http_client
 

@@ -16,8 +16,8 @@ from phoson import (
     PhosonTimeoutError,
 )
 from phoson.testing import LocalPhosonServer, reply_text
-from tests._async.live import new_conversation
-from tests.concurrency import agather, apoll_until
+from tests._async.live import close_while_reading, new_conversation
+from tests.concurrency import apoll_until
 
 BASE_URL = "http://phoson.localhost"
 
@@ -208,20 +208,7 @@ async def test_close_from_elsewhere_ends_a_reader_waiting_on_the_transport(
     conversation_id = await new_conversation(client)
     unstarted.event_delay = 0.2  # the server is slow between events: the reader waits
     stream = client.messages.stream(conversation_id, "one two three four five six seven eight")
-    received: list[str] = []
-
-    async def read() -> str:
-        async for event in stream:
-            received.append(event.type)
-        return "ended"
-
-    async def stop() -> str:
-        assert await apoll_until(lambda: len(received) == 1)
-        await stream.close()
-        return "closed"
-
-    assert await agather([read, stop]) == ["ended", "closed"]
-    assert received == ["token"]
+    assert await close_while_reading(stream, lambda types: len(types) == 1) == ["token"]
     assert await apoll_until(lambda: unstarted.stats.disconnects == 1)
     stats = unstarted.stats
     assert (stats.active_streams, stats.streams_completed) == (0, 0)

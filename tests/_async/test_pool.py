@@ -14,8 +14,8 @@ import pytest
 from phoson import AsyncPhosonClient, PhosonError, PhosonTimeoutError
 from phoson._async import _pool
 from phoson.testing import LocalPhosonServer
-from tests._async.live import new_conversation
-from tests.concurrency import AJob, agather, apoll_until
+from tests._async.live import close_while_reading, new_conversation
+from tests.concurrency import AJob, agather
 
 #: Streams over a pool of CONNECTIONS: 40 waiting for each connection (the issue's example).
 STREAMS = 2000
@@ -154,19 +154,7 @@ async def test_a_stream_waiting_for_a_connection_can_be_closed(server: LocalPhos
                 assert (await holder.__anext__()).type == "token"  # holds the only connection
                 sent = len(server.stats.requests)
                 waiting = client.messages.stream(conversation, "hi")
-                received: list[str] = []
-
-                async def read() -> str:
-                    async for event in waiting:
-                        received.append(event.type)
-                    return "ended"
-
-                async def stop() -> str:
-                    assert await apoll_until(lambda: gate.waiting == 1)
-                    await waiting.close()
-                    return "closed"
-
-                assert await agather([read, stop]) == ["ended", "closed"]
+                received = await close_while_reading(waiting, lambda _: gate.waiting == 1)
                 assert received == [] and gate.waiting == 0 and gate.in_use == 1
                 assert len(server.stats.requests) == sent  # nothing was sent for it
             agents = await client.agents.list()  # the freed connection serves the next call

@@ -18,8 +18,8 @@ from phoson import (
     PhosonTimeoutError,
 )
 from phoson.testing import LocalPhosonServer, reply_text
-from tests._sync.live import new_conversation
-from tests.concurrency import gather, poll_until
+from tests._sync.live import close_while_reading, new_conversation
+from tests.concurrency import poll_until
 
 BASE_URL = "http://phoson.localhost"
 
@@ -210,20 +210,7 @@ def test_close_from_elsewhere_ends_a_reader_waiting_on_the_transport(
     conversation_id = new_conversation(client)
     unstarted.event_delay = 0.2  # the server is slow between events: the reader waits
     stream = client.messages.stream(conversation_id, "one two three four five six seven eight")
-    received: list[str] = []
-
-    def read() -> str:
-        for event in stream:
-            received.append(event.type)
-        return "ended"
-
-    def stop() -> str:
-        assert poll_until(lambda: len(received) == 1)
-        stream.close()
-        return "closed"
-
-    assert gather([read, stop]) == ["ended", "closed"]
-    assert received == ["token"]
+    assert close_while_reading(stream, lambda types: len(types) == 1) == ["token"]
     assert poll_until(lambda: unstarted.stats.disconnects == 1)
     stats = unstarted.stats
     assert (stats.active_streams, stats.streams_completed) == (0, 0)

@@ -16,8 +16,8 @@ import pytest
 from phoson import PhosonClient, PhosonError, PhosonTimeoutError
 from phoson._sync import _pool
 from phoson.testing import LocalPhosonServer
-from tests._sync.live import new_conversation
-from tests.concurrency import Job, gather, poll_until
+from tests._sync.live import close_while_reading, new_conversation
+from tests.concurrency import Job, gather
 
 #: Streams over a pool of CONNECTIONS: 40 waiting for each connection (the issue's example).
 STREAMS = 2000
@@ -156,19 +156,7 @@ def test_a_stream_waiting_for_a_connection_can_be_closed(server: LocalPhosonServ
                 assert (holder.__next__()).type == "token"  # holds the only connection
                 sent = len(server.stats.requests)
                 waiting = client.messages.stream(conversation, "hi")
-                received: list[str] = []
-
-                def read() -> str:
-                    for event in waiting:
-                        received.append(event.type)
-                    return "ended"
-
-                def stop() -> str:
-                    assert poll_until(lambda: gate.waiting == 1)
-                    waiting.close()
-                    return "closed"
-
-                assert gather([read, stop]) == ["ended", "closed"]
+                received = close_while_reading(waiting, lambda _: gate.waiting == 1)
                 assert received == [] and gate.waiting == 0 and gate.in_use == 1
                 assert len(server.stats.requests) == sent  # nothing was sent for it
             agents = client.agents.list()  # the freed connection serves the next call
