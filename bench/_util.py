@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import os
 import platform
+import re
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +18,7 @@ __all__ = [
     "PACKAGES",
     "REPO",
     "Row",
+    "ServerProcess",
     "fmt",
     "interleave",
     "machine_info",
@@ -213,3 +216,29 @@ def machine_info() -> dict[str, Any]:
         "loadavg": tuple(round(x, 2) for x in load),
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
     }
+
+
+class ServerProcess:
+    """A benchmark's server in a child process (so its CPU is not charged to the client): runs
+    `python <args>` and waits for its first line, which must match `ready` (a regular
+    expression whose groups, in `found`, say where it listens)."""
+
+    def __init__(self, args: list[str], ready: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, *args], cwd=REPO, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        match = re.search(ready, line)
+        if match is None:
+            self.close()
+            raise RuntimeError(f"the server `{' '.join(args)}` did not start: {line!r}")
+        self.found = match.groups()
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import subprocess
 import sys
 import threading
 import time
@@ -23,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench._util import REPO, Row, row
+from bench._util import Row, ServerProcess, row
 
 __all__ = ["run"]
 
@@ -33,31 +31,13 @@ WORDS = 40
 CONVERSATIONS = 50
 
 
-class _Server:
+class _Server(ServerProcess):
     """`python -m phoson.testing` in a child process."""
 
     def __init__(self, delay: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "phoson.testing", "--event-delay", str(delay)],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        match = re.search(r"on (http://\S+) \(api key (\S+)\)", line)
-        if match is None:
-            self.close()
-            raise RuntimeError(f"the local server did not start: {line!r}")
-        self.url, self.api_key = match.group(1), match.group(2)
-
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        args = ["-m", "phoson.testing", "--event-delay", str(delay)]
+        super().__init__(args, r"on (http://\S+) \(api key (\S+)\)")
+        self.url, self.api_key = self.found
 
 
 class _Tally:

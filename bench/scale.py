@@ -44,7 +44,7 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/scale.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench._util import REPO, Row, median, row
+from bench._util import REPO, Row, ServerProcess, median, row
 
 __all__ = ["run"]
 
@@ -117,29 +117,12 @@ async def _serve() -> None:
         await server.serve_forever()
 
 
-class _Server:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.scale", "--serve"],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        match = re.search(r"on (http://\S+)", line)
-        if match is None:
-            self.close()
-            raise RuntimeError(f"the scale server did not start: {line!r}")
-        self.url = match.group(1)
+class _Server(ServerProcess):
+    """`python -m bench.scale --serve` in a child process."""
 
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+    def __init__(self) -> None:
+        super().__init__(["-m", "bench.scale", "--serve"], r"on (http://\S+)")
+        (self.url,) = self.found
 
 
 # -- the clients (each measurement in a fresh process) ----------------------------------------
@@ -256,17 +239,28 @@ async def _limited(stream: Stream, spec: dict[str, Any]) -> dict[str, Any]:
     count, mode, parallel = spec["count"], spec["mode"], spec["parallel"]
     semaphore = asyncio.Semaphore(parallel)
     events = 0
+    errors: Counter[str] = Counter()
 
     async def one() -> None:
         nonlocal events
         async with semaphore:
-            got = await stream(mode, lambda: None)
+            try:
+                got = await stream(mode, lambda: None)
+            except Exception as error:  # counted and reported, never dropped silently
+                errors[type(error).__name__] += 1
+                return
         events += got
 
     await stream(mode, lambda: None)  # warm-up: imports, connection, model builds
     cpu = time.process_time()
     await asyncio.gather(*(one() for _ in range(count)))
-    return {"cpu": time.process_time() - cpu, "events": events, "count": count}
+    completed = count - sum(errors.values())
+    return {
+        "cpu": time.process_time() - cpu,
+        "events": events,
+        "count": completed,
+        "errors": dict(errors),
+    }
 
 
 async def _idle(stream: Stream, spec: dict[str, Any]) -> dict[str, Any]:
@@ -467,17 +461,24 @@ def run(quick: bool = False) -> list[Row]:
         }
         for shape, spec in shapes.items():
             cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
+            failures: Counter[str] = Counter()
             for index in range(rounds):
                 for kind in _rotate(kinds, index):
                     result = _measure(server, kind, "limited", **spec)
-                    cpu[kind].append(_per(result, "events" if shape == "event" else "count"))
+                    for name, number in result["errors"].items():
+                        failures[f"{NAMES[kind]} {name}"] += number
+                    if result["count"]:
+                        cpu[kind].append(_per(result, "events" if shape == "event" else "count"))
             unit_name = "event" if shape == "event" else "stream set-up"
             what = (
                 f"{spec['count']} streams of 500 events, up to 100 at a time"
                 if shape == "event"
                 else f"{spec['count']:,} one-token streams, 100 at a time"
             )
-            result_ = {kind: median(values) for kind, values in cpu.items()}
+            result_ = {kind: median(values) for kind, values in cpu.items() if values}
+            failed = "".join(
+                f"; {name} x{number} (not counted)" for name, number in failures.items()
+            )
             rows.append(
                 row(
                     "scale",
@@ -488,9 +489,8 @@ def run(quick: bool = False) -> list[Row]:
                     target="ratio <= 1.0",
                     passed=result_["phoson"] <= result_["httpx"],
                     notes=f"{what}; median of {rounds} rounds, clients interleaved"
-                    + (
-                        f"; openai-python {result_['openai']:.1f} µs" if "openai" in result_ else ""
-                    ),
+                    + (f"; openai-python {result_['openai']:.1f} µs" if "openai" in result_ else "")
+                    + failed,
                 )
             )
         return rows

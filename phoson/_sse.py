@@ -40,7 +40,7 @@ _CR, _LF, _COLON = 13, 10, 58
 _COMMENT_LINE = re.compile(rb"\n:[^\n]*")
 #: One event in the shape servers send (`event: `, `data: `, optional `id: `, a blank line;
 #: LF line ends, one line each, no NUL in the id): what the fast path of `feed` decodes.
-_PLAIN_EVENT = re.compile(r"(?:event: ([^\r\n]*)\n)?data: ([^\r\n]*)\n(?:id: ([^\r\n\0]*)\n)?\n")
+_PLAIN_EVENT = re.compile(rb"(?:event: ([^\r\n]*)\n)?data: ([^\r\n]*)\n(?:id: ([^\r\n\0]*)\n)?\n")
 
 
 class ServerSentEvent:
@@ -155,9 +155,10 @@ class SSEDecoder:
         Raises EventTooLargeError (having dispatched nothing from this chunk) if an event
         grows past `max_event_size`; it raises nothing else, whatever the bytes.
         """
-        # 0. The fast path: a chunk of whole events in the usual shape, arriving between events
-        #    (nothing partial held). Equivalent to the general path below, which it falls back
-        #    to for anything else; tests/test_sse.py checks both against the spec.
+        # 0. The fast path: whole events in the usual shape at the start of the chunk, arriving
+        #    between events (nothing partial held). The rest of the chunk (a partial event, or
+        #    anything unusual) takes the general path below; tests/test_sse.py checks both
+        #    against the spec.
         if (
             self._head is None
             and not self._event_size
@@ -166,12 +167,19 @@ class SSEDecoder:
             and not self._data
             and not self._event
             and self._id is None
-            and len(chunk) <= self._limit  # then no event in it can exceed the limit
+            # Then no event in the chunk can exceed the limit, so the general path cannot
+            # raise after the fast one has dispatched events.
+            and len(chunk) <= self._limit
         ):
-            plain = self._plain_events(chunk)
-            if plain is not None:
-                return plain
+            events, used = self._plain_events(chunk)
+            if used:
+                if used == len(chunk):
+                    return events
+                return events + self._decode(chunk[used:])
+        return self._decode(chunk)
 
+    def _decode(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The general path of `feed`: any bytes, any state."""
         # 1. Strip one leading BOM, even if its three bytes arrive in separate chunks.
         if self._head is not None:
             chunk = self._head + chunk
@@ -294,29 +302,38 @@ class SSEDecoder:
         self.events_dispatched += len(events)
         return events
 
-    def _plain_events(self, chunk: bytes) -> list[ServerSentEvent] | None:
-        """The events of `chunk` if it is nothing but events in the usual shape, else None
-        (and nothing is changed)."""
-        # Decoding all the lines at once gives the text decoding each field would (see above).
-        text = chunk.decode("utf-8", "replace")
+    def _plain_events(self, chunk: bytes) -> tuple[list[ServerSentEvent], int]:
+        """The events in the usual shape at the start of `chunk`, and how many bytes they take
+        (the decoder's state is updated for them)."""
         match = _PLAIN_EVENT.match
-        end = len(text)
+        end = len(chunk)
         position = 0
         events: list[ServerSentEvent] = []
+        append = events.append
+        new_event = ServerSentEvent
         last_event_id = self.last_event_id
         retry = self.retry
         while position < end:
-            found = match(text, position)
+            found = match(chunk, position)
             if found is None:
-                return None
+                break
             event, data, id_ = found.groups()
             if id_ is not None:
-                last_event_id = id_
-            events.append(ServerSentEvent(event or "message", data, last_event_id, retry))
+                last_event_id = id_.decode("utf-8", "replace")
+            # Each field is decoded on its own, which gives the text decoding the lines
+            # together would (see above).
+            append(
+                new_event(
+                    event.decode("utf-8", "replace") or "message" if event else "message",
+                    data.decode("utf-8", "replace"),
+                    last_event_id,
+                    retry,
+                )
+            )
             position = found.end()
         self.last_event_id = last_event_id
         self.events_dispatched += len(events)
-        return events
+        return events, position
 
     def _extend_tail(self, piece: bytes) -> None:
         """Keep `piece`, the start or continuation of a line whose end has not arrived."""

@@ -163,6 +163,15 @@ class StreamState:
             return events
         if self._replay:
             events = self._drop_replayed(events)
+        if len(events) == 1 and events[0].event not in _MAYBE_FINAL:
+            # The usual case, a chunk with one event that does not end the run: the same
+            # bookkeeping as below, without its loops.
+            sse = events[0]
+            self.events_received += 1
+            if not self._first_id:
+                self._first_id = sse.id
+            self._recent_ids.append(sse.id)
+            return events
         # Only a batch with a final (or an untyped) event name is looked at one by one.
         if not _MAYBE_FINAL.isdisjoint(map(_EVENT_NAME, events)):
             for index, sse in enumerate(events):

@@ -564,12 +564,15 @@ def plain_events(draw: st.DrawFn) -> list[bytes]:
 
 
 @PROPERTY
-@given(plain_events(), st.sampled_from(["", "7"]))
+@given(plain_events(), st.sampled_from(["", "7"]), st.data())
 def test_events_in_the_usual_shape_decode_as_the_spec_says(
-    chunks: list[bytes], last_event_id: str
+    chunks: list[bytes], last_event_id: str, data: st.DataObject
 ) -> None:
-    """Chunks of whole events in the usual `event:`/`data:`/`id:` shape (the fast path), mixed
-    with other lines, decode exactly as the spec's algorithm does, chunk by chunk."""
+    """Chunks of events in the usual `event:`/`data:`/`id:` shape (the fast path), mixed with
+    other lines, decode exactly as the spec's algorithm does, whether the chunks end at event
+    boundaries or anywhere (a chunk's partial last event takes the general path)."""
     stream = b"".join(chunks)
+    first = b"data: first\n\n"  # decided: no BOM can follow, so the fast path is open
     assert decode([b"", *chunks], last_event_id) == reference(stream, last_event_id)
-    assert decode([b"data: first\n\n", *chunks]) == reference(b"data: first\n\n" + stream)
+    assert decode([first, *chunks]) == reference(first + stream)
+    assert decode([first, *data.draw(split_points(stream))]) == reference(first + stream)
