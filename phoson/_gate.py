@@ -273,7 +273,7 @@ def socket_of(response: httpx.Response) -> socket.socket | TransportSocket | Non
     plain socket (threads, trio) or asyncio's wrapper of one."""
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None
-    if isinstance(sock, (socket.socket, TransportSocket)):
+    if isinstance(sock, socket.socket | TransportSocket):
         return sock
     return None
 
