@@ -34,9 +34,7 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
-    "NO_SCOPE",
     "Interruptible",
-    "NoScope",
     "ReaderGate",
     "Shielded",
     "shutdown_socket",
@@ -107,16 +105,15 @@ class ReaderGate:
         (the async client; the blocking client's `with` is a no-op)."""
         return Interruptible(self)
 
-    def interruptible_read(self, response: httpx.Response | None) -> Interruptible | NoScope:
-        """`async with gate.interruptible_read(response):` around a read of the response's body.
-
-        When the response has a socket, `interrupt()` wakes the read by shutting the socket
-        down (the reader holds the gate while it reads), so no cancel scope is needed: one per
-        chunk would cost the async client about 10 µs an event. A response without a socket
-        (an in-process transport) gets the cancel scope.
+    def interruptible_read(self, response: httpx.Response | None) -> Interruptible | None:
+        """What to wrap a read of the response's body in, so that `interrupt()` ends it: None
+        when the response has a socket, which `interrupt()` shuts down (the reader holds the
+        gate while it reads), so no cancel scope is needed: one per chunk would cost the async
+        client about 10 µs an event. A response without a socket (an in-process transport)
+        gets the cancel scope.
         """
         if response is not None and socket_of(response) is not None:
-            return NO_SCOPE
+            return None
         return Interruptible(self)
 
     def shielded(self) -> Shielded:
@@ -235,37 +232,6 @@ class Shielded:
         tb: TracebackType | None,
     ) -> None:
         pass
-
-
-class NoScope:
-    """The context of a wait that `interrupt()` ends another way (a no-op, both halves)."""
-
-    __slots__ = ()
-
-    async def __aenter__(self) -> None:
-        pass
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool:
-        return exc_type is None  # never swallows: True only when there is nothing to swallow
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool:
-        return exc_type is None  # never swallows: True only when there is nothing to swallow
-
-
-NO_SCOPE = NoScope()
 
 
 def socket_of(response: httpx.Response) -> socket.socket | TransportSocket | None:

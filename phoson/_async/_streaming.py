@@ -29,7 +29,7 @@ from .._exceptions import (
     PhosonResponseValidationError,
     RunFailedError,
 )
-from .._gate import NO_SCOPE, Interruptible, NoScope, ReaderGate
+from .._gate import Interruptible, ReaderGate
 from .._logging import logger
 from .._misuse import AsyncStreamUsage
 from .._models import RunDoneEvent, StreamEvent
@@ -79,8 +79,9 @@ class AsyncMessageStream(AsyncStreamUsage):
         self._state = StreamState(requester.config.max_event_size)
         self._gate = ReaderGate()
         self._response: httpx.Response | None = None
-        #: How `close()` ends a wait for the response's next bytes (see `ReaderGate`).
-        self._read_wait: Interruptible | NoScope = NO_SCOPE
+        #: The scope `close()` cancels to end a wait for the response's next bytes; None when
+        #: it shuts the response's socket down instead (see `ReaderGate.interruptible_read`).
+        self._read_wait: Interruptible | None = None
         # The latest response, kept after it is closed: its status and headers stay readable.
         self._last_response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
@@ -324,10 +325,11 @@ class AsyncMessageStream(AsyncStreamUsage):
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
-                    if self._read_wait is NO_SCOPE:  # a socket: `close()` shuts it down
+                    read_wait = self._read_wait
+                    if read_wait is None:  # a socket: `close()` shuts it down
                         batch = state.feed(await chunks.__anext__())
                     else:
-                        async with self._read_wait:
+                        async with read_wait:
                             batch = state.feed(await chunks.__anext__())
                 except StopAsyncIteration:
                     reason = "the connection closed"
