@@ -67,6 +67,8 @@ REPLACEMENTS = {
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",
     "AsyncHTTPTransport": "HTTPTransport",
+    "AsyncNetworkBackend": "NetworkBackend",  # httpcore's, under TYPE_CHECKING
+    "AsyncNetworkStream": "NetworkStream",
     "AsyncByteStream": "SyncByteStream",
     # httpx's and the standard library's `a`-prefixed methods, missing from unasync's defaults.
     "aclose": "close",

@@ -50,7 +50,9 @@ class ReaderGate:
     def __init__(self) -> None:
         self._closing = False
         self._lock = threading.Lock()  # the blocking half
-        self._wake = threading.Event()  # ends a blocking reconnect wait
+        # Ends a blocking reconnect wait; made by the first such wait (`sleep`), as most streams
+        # never wait and a `threading.Event` costs about 1 KiB.
+        self._wake: threading.Event | None = None
         self._busy = False  # the async half: held, and an event for whoever waits
         self._idle: anyio.Event | None = None
         self._scope: anyio.CancelScope | None = None  # the async reader's current wait
@@ -132,7 +134,9 @@ class ReaderGate:
     def interrupt(self, response: httpx.Response | None) -> None:
         """Mark the stream as closing and end the reader's current wait, if any."""
         self._closing = True
-        self._wake.set()
+        wake = self._wake
+        if wake is not None:
+            wake.set()
         stop = self._stop_wait
         if stop is not None:
             stop()
@@ -150,7 +154,14 @@ class ReaderGate:
 
     def sleep(self, seconds: float) -> None:
         """Wait before a reconnect; `interrupt()` ends the wait early."""
-        _sleep.sleep(seconds, until=self._wake)
+        wake = self._wake
+        if wake is None:
+            self._wake = wake = threading.Event()
+            # `interrupt()` from another thread sets `_closing` before it reads `_wake`: if it
+            # read None, `_closing` is already true here.
+            if self._closing:
+                wake.set()
+        _sleep.sleep(seconds, until=wake)
 
 
 class Interruptible:

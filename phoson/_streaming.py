@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import operator
-from collections import deque
 
 import pydantic
 
@@ -73,9 +72,12 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
         raise _malformed(str(type_name), sse.data, error) from None
 
 
-#: How many of the latest event ids a stream remembers to recognise a server's replay after a
-#: resume (besides the run's first id, always kept). Bounded, so memory stays flat.
+#: How many of the latest event ids a stream remembers (at least) to recognise a server's
+#: replay after a resume, besides the run's first id, always kept. Bounded, so memory stays flat.
 RECENT_IDS = 1024
+#: The list of recent ids is cut back to `RECENT_IDS` once it holds this many more: a cut every
+#: 128 events costs less than a `deque(maxlen=...)`, whose first block alone is 0.6 KiB a stream.
+_RECENT_IDS_SLACK = 128
 
 #: Event names that can carry the final event: named, or named by the JSON "type".
 _MAYBE_FINAL = TERMINAL_EVENTS | {"message"}
@@ -143,7 +145,7 @@ class StreamState:
         # sent as Last-Event-ID, and the check's step: "" (off), "check" (waiting for the first id on
         # the new connection), "skip" (in a replay), "through" (skipping the resume id's events).
         self._first_id = ""
-        self._recent_ids: deque[str] = deque(maxlen=RECENT_IDS)
+        self._recent_ids: list[str] = []
         self._resume_id = ""
         self._replay = ""
 
@@ -170,7 +172,10 @@ class StreamState:
             self.events_received += 1
             if not self._first_id:
                 self._first_id = sse.id
-            self._recent_ids.append(sse.id)
+            recent = self._recent_ids
+            recent.append(sse.id)
+            if len(recent) > RECENT_IDS + _RECENT_IDS_SLACK:
+                del recent[:-RECENT_IDS]
             return events
         # Only a batch with a final (or an untyped) event name is looked at one by one.
         if not _MAYBE_FINAL.isdisjoint(map(_EVENT_NAME, events)):
@@ -186,7 +191,10 @@ class StreamState:
         self.events_received += len(events)
         if not self._first_id:
             self._first_id = next((sse.id for sse in events if sse.id), "")
-        self._recent_ids.extend(map(_EVENT_ID, events))
+        recent = self._recent_ids
+        recent.extend(map(_EVENT_ID, events))
+        if len(recent) > RECENT_IDS + _RECENT_IDS_SLACK:
+            del recent[:-RECENT_IDS]
         return events
 
     def typed(self, sse: ServerSentEvent) -> StreamEvent | None:

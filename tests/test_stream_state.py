@@ -6,7 +6,7 @@ import pytest
 
 from phoson import MalformedEventError, RunDoneEvent, TokenEvent
 from phoson._sse import ServerSentEvent
-from phoson._streaming import StreamState, parse_event
+from phoson._streaming import RECENT_IDS, StreamState, parse_event
 
 
 def test_event_name_picks_the_class() -> None:
@@ -100,6 +100,27 @@ def test_a_replay_from_the_start_of_a_long_run_is_skipped() -> None:
     fresh = state.feed(_events(2401, 3000))
     assert [e.id for e in fresh] == [f"r:{n}" for n in range(2501, 3001)]
     assert state.events_received == 3000
+
+
+@pytest.mark.parametrize("one_by_one", [True, False])
+def test_a_replay_from_any_recent_event_is_skipped_and_memory_stays_bounded(
+    one_by_one: bool,
+) -> None:
+    """Over a 5,000-event run (one event per chunk, or 100), a stream remembers a bounded
+    number of recent ids, yet a replay that starts at any of the latest RECENT_IDS events is
+    recognised and skipped up to the resume id."""
+    total = 5000
+    for start in (total - RECENT_IDS + 1, total - 500, total):
+        state = StreamState(1 << 20)
+        step = 1 if one_by_one else 100
+        for first in range(1, total + 1, step):
+            assert len(state.feed(_events(first, first + step - 1))) == step
+            assert len(state._recent_ids) <= RECENT_IDS + 128
+        state.reconnected()
+        assert state.feed(_events(start, total)) == []
+        fresh = state.feed(_events(total + 1, total + 2))
+        assert [e.id for e in fresh] == [f"r:{total + 1}", f"r:{total + 2}"]
+        assert state.events_received == total + 2
 
 
 def test_a_correct_resume_is_not_mistaken_for_a_replay() -> None:

@@ -14,6 +14,10 @@ front of it. docs/scaling.md explains the design; in short:
 - **Shards.** The connections are split among `httpx` clients of at most `SHARD_SIZE` (100)
   each, made when first needed: httpcore's work per request grows with the connections of its
   pool, so ten pools of 100 cost a tenth of one of 1,000 (docs/scaling.md has the figures).
+- **Connects.** At most `CONNECTS_AT_ONCE` (256) connections of a pool are being opened at a
+  time; the other new connections wait their turn, within their connect timeout. A burst of
+  thousands of streams then neither floods the server's accept queue with connection attempts
+  nor holds thousands of half-open connections' working memory at the same moment.
 - **Admission.** At most `max_connections` requests are inside httpx's pool at once; the others
   wait in FIFO order in `phoson._admission` and are admitted one by one as connections come
   back. A wait longer than the pool timeout raises `PhosonTimeoutError` saying the pool is
@@ -29,9 +33,10 @@ from __future__ import annotations
 import math
 import ssl
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from functools import partial
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -41,11 +46,18 @@ from .._exceptions import PhosonError
 from .._logging import logger
 from .._types import DEFAULT_LIMITS
 
+if TYPE_CHECKING:
+    import httpcore
+
 __all__ = ["AsyncPool", "client_closed_error"]
 
 #: Connections per `httpx` client of a pool (see the pool class): httpcore's per-request work
 #: grows with the connections of one client.
 SHARD_SIZE = 100
+#: Connections of a pool being opened (TCP connect) at once; more wait their turn. Below the
+#: accept queue of common servers (nginx's default is 511), and enough to keep a burst as fast
+#: as opening them all at once (docs/scaling.md has the measurements).
+CONNECTS_AT_ONCE = 256
 #: The owner of a pool that has sent nothing yet: the first request's event loop adopts it.
 _UNBOUND = object()
 #: The owner of a pool inherited across `os.fork()`: it is replaced before its next use.
@@ -62,13 +74,17 @@ def client_closed_error() -> PhosonError:
 
 
 class _Shard:
-    """One `httpx` client of a pool, and how many requests use its connections now."""
+    """One `httpx` client of a pool, how many requests use its connections now, and the gate
+    its new connections pass (shared by the shards of one pool and event loop)."""
 
-    __slots__ = ("capacity", "http", "in_use")
+    __slots__ = ("capacity", "connecting", "http", "in_use")
 
-    def __init__(self, http: httpx.AsyncClient, capacity: int) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, capacity: int, connecting: AsyncAdmissionGate | None
+    ) -> None:
         self.http = http
         self.capacity = capacity
+        self.connecting = connecting
         self.in_use = 0
 
 
@@ -115,16 +131,16 @@ class AsyncPool:
     def _new_connections(self) -> tuple[list[_Shard], AsyncAdmissionGate | None]:
         """A fresh first shard and gate (a caller's client is its own only shard, ungated)."""
         if self._given is not None:
-            return [_Shard(self._given, 0)], None
+            return [_Shard(self._given, 0, None)], None
         slots = self._limits.max_connections
         gate = AsyncAdmissionGate(slots) if slots else None
-        return [self._new_shard(0)], gate
+        return [self._new_shard(0, AsyncAdmissionGate(CONNECTS_AT_ONCE))], gate
 
-    def _new_shard(self, index: int) -> _Shard:
+    def _new_shard(self, index: int, connecting: AsyncAdmissionGate) -> _Shard:
         limits = self._limits
         total = limits.max_connections
         if total is None:  # no limit: one shard, no gate
-            return _Shard(self._new_http(limits, None), 0)
+            return _Shard(self._new_http(limits, None, connecting), 0, connecting)
         capacity = min(SHARD_SIZE, total - index * SHARD_SIZE)
         keepalive = limits.max_keepalive_connections
         if keepalive is not None:  # each shard keeps its share of the idle connections
@@ -136,15 +152,23 @@ class AsyncPool:
         )
         if index and self._ssl_context is None:
             self._ssl_context = httpx.create_ssl_context()  # one for every later shard
-        return _Shard(self._new_http(shard_limits, self._ssl_context if index else None), capacity)
+        context = self._ssl_context if index else None
+        return _Shard(self._new_http(shard_limits, context, connecting), capacity, connecting)
 
-    def _new_http(self, limits: httpx.Limits, context: ssl.SSLContext | None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
+    def _new_http(
+        self,
+        limits: httpx.Limits,
+        context: ssl.SSLContext | None,
+        connecting: AsyncAdmissionGate,
+    ) -> httpx.AsyncClient:
+        http = httpx.AsyncClient(
             timeout=self._timeout,
             limits=limits,
             follow_redirects=False,
             verify=context if context is not None else True,
         )
+        _pace_connects(http, connecting)
+        return http
 
     def _bind(self) -> tuple[list[_Shard], AsyncAdmissionGate | None]:
         """The shards and gate for a request from the running loop, renewed if the pool was
@@ -197,7 +221,9 @@ class AsyncPool:
                 if shard.in_use < shard.capacity:
                     break
             else:
-                shard = self._new_shard(len(shards))
+                connecting = shards[0].connecting
+                assert connecting is not None  # only a caller's client has none, and one shard
+                shard = self._new_shard(len(shards), connecting)
                 shards.append(shard)
             shard.in_use += 1
             return shard
@@ -276,6 +302,76 @@ class AsyncPool:
                 await handle.aclose()  # runs its clean-up now, instead of at the loop's end
             await _close_all(self._shards)
         # Otherwise it belongs to a caller, another event loop or the parent process: leave it.
+
+
+def _pace_connects(http: httpx.AsyncClient, connecting: AsyncAdmissionGate) -> None:
+    """Put `_PacedConnects` in front of the network backend of `http`'s own transport.
+
+    httpx takes no network backend argument, so this reaches into its transport's httpcore
+    pool (private attributes of httpx 0.28 and httpcore 1, checked by tests/_async/
+    test_scale.py); a transport without them is left as it is, its connects not paced.
+    """
+    pool: Any = getattr(getattr(http, "_transport", None), "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None:
+        pool._network_backend = _PacedConnects(backend, connecting)
+
+
+class _PacedConnects:
+    """httpcore's network backend, opening at most `CONNECTS_AT_ONCE` connections of a pool at
+    a time. Further connects wait in FIFO order, for at most their connect timeout: the wait
+    and the connect together take no longer than the timeout the request was given."""
+
+    __slots__ = ("_backend", "_gate")
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, gate: AsyncAdmissionGate) -> None:
+        self._backend = backend
+        self._gate = gate
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        # 1. Wait for a turn (at once, unless `CONNECTS_AT_ONCE` connects are under way).
+        started = time.monotonic()
+        try:
+            await self._gate.enter(timeout)
+        except GateTimeout:
+            raise httpx.ConnectTimeout(
+                f"no connection to {host}:{port} could be started within the connect timeout: "
+                f"{CONNECTS_AT_ONCE} others of this client were being opened. Raise the "
+                "timeout with timeout=httpx.Timeout(..., connect=seconds)"
+            ) from None
+        # 2. Connect, in what is left of the timeout; the turn passes on whatever happens.
+        try:
+            if timeout is not None:
+                timeout = max(timeout - (time.monotonic() - started), 0.0)
+            return await self._backend.connect_tcp(
+                host,
+                port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=socket_options,
+            )
+        finally:
+            self._gate.leave()
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._backend.connect_unix_socket(
+            path, timeout=timeout, socket_options=socket_options
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
 
 
 async def _close_all(shards: list[_Shard]) -> None:

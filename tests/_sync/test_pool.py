@@ -7,8 +7,11 @@ refuses calls (issues 15 and 9)."""
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
+from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +20,7 @@ from phoson import PhosonClient, PhosonError, PhosonTimeoutError
 from phoson._sync import _pool
 from phoson.testing import LocalPhosonServer
 from tests._sync.live import close_while_reading, new_conversation
-from tests.concurrency import Job, gather
+from tests.concurrency import Job, gather, poll_until
 
 #: Streams over a pool of CONNECTIONS: 40 waiting for each connection (the issue's example).
 STREAMS = 2000
@@ -25,6 +28,54 @@ CONNECTIONS = 50
 #: Threads for the blocking client's run: far more than the pool's connections.
 THREADS = 256
 RUN_DONE = {"content": "hi", "run_id": "run_1"}
+
+
+class SlowConnects:
+    """httpcore's network backend with connects that take `delay` seconds longer; it records
+    how many are under way at once and the timeout each was given."""
+
+    def __init__(self, backend: Any, delay: float) -> None:
+        self.backend = backend
+        self.delay = delay
+        self.lock = threading.Lock()  # the blocking client's threads share it
+        self.under_way = 0
+        self.peak = 0
+        self.timeouts: list[float | None] = []
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> Any:
+        with self.lock:
+            self.under_way += 1
+            self.peak = max(self.peak, self.under_way)
+            self.timeouts.append(timeout)
+        try:
+            self.backend.sleep(self.delay)
+            return self.backend.connect_tcp(
+                host, port, timeout=timeout, local_address=local_address
+            )
+        finally:
+            with self.lock:
+                self.under_way -= 1
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
+def slow_connects(client: PhosonClient, delay: float) -> SlowConnects:
+    """Slow down the connects of the client's (only) httpx client, under phoson's pacing."""
+    (shard,) = client._requester.pool._shards
+    paced = shard.http._transport._pool._network_backend  # type: ignore[attr-defined]
+    # The pacing is in place with the httpx and httpcore installed (it reaches into both).
+    assert isinstance(paced, _pool._PacedConnects)
+    slow = SlowConnects(paced._backend, delay)
+    paced._backend = slow  # type: ignore[assignment]
+    return slow
 
 
 def small_pool(server: LocalPhosonServer, connections: int, **options: object) -> PhosonClient:
@@ -66,6 +117,76 @@ def test_more_streams_than_connections_all_complete(
         # pool's limit it would reach the number of threads).
         assert 0 < peak <= 2 * CONNECTIONS
         assert [shard.capacity for shard in client._requester.pool._shards] == [16, 16, 16, 2]
+
+
+def test_new_connections_are_opened_a_few_at_a_time(
+    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of streams on a cold pool opens its connections at most CONNECTS_AT_ONCE at a
+    time (3 here, 256 by default), and every stream still gets its reply."""
+    monkeypatch.setattr(_pool, "CONNECTS_AT_ONCE", 3)
+    with small_pool(server, 1) as other:
+        conversation = new_conversation(other)
+    with small_pool(server, CONNECTIONS) as client:
+        slow = slow_connects(client, 0.05)
+        for _ in range(20):
+            server.script_next_run(
+                conversation, [("token", {"content": "hi"}), ("run_done", RUN_DONE)]
+            )
+
+        def one() -> str:
+            with client.messages.stream(conversation, "hello") as stream:
+                return "".join([e.content for e in stream if e.type == "token"])
+
+        replies = gather([one] * 20, limit=20)
+        assert replies == ["hi"] * 20
+        assert slow.peak == 3  # paced, and as many at once as allowed
+        assert len(slow.timeouts) == 20  # a cold pool: one new connection per stream
+        stats = server.stats
+        posts = [
+            (request, body)
+            for request, body in zip(stats.requests, stats.request_bodies, strict=True)
+            if request.path.endswith("/messages")
+        ]
+        assert len(posts) == 20
+        assert all(r.method == "POST" and b'"content":"hello"' in body for r, body in posts)
+
+
+def test_a_connect_waiting_past_its_timeout_says_why(
+    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait for a turn to connect counts in the connect timeout: a request that cannot
+    start connecting in time raises PhosonTimeoutError saying so and what to raise, and sends
+    nothing; the connect under way gets what is left of its timeout, and succeeds."""
+    monkeypatch.setattr(_pool, "CONNECTS_AT_ONCE", 1)
+    options: dict[str, Any] = {"timeout": httpx.Timeout(10, connect=0.3), "max_retries": 0}
+    with small_pool(server, 1) as other:
+        conversation = new_conversation(other)
+    with small_pool(server, CONNECTIONS, **options) as client:
+        slow = slow_connects(client, 0.6)
+        held = client.messages.stream(conversation, "hello")
+        server.script_next_run(conversation, [("run_done", RUN_DONE)])
+
+        def first() -> str:
+            with held as stream:
+                return (stream.until_done()).content
+
+        def second() -> str:
+            assert poll_until(lambda: bool(slow.timeouts))  # the first has its turn
+            with pytest.raises(PhosonTimeoutError) as caught:
+                client.agents.list()
+            return str(caught.value)
+
+        lists_before = len([r for r in server.stats.requests if r.path == "/agents"])
+        done, message = gather([first, second])
+        assert done == "hi"
+        assert "GET" in message and "/agents" in message
+        assert "could be started within the connect timeout" in message
+        assert "1 others of this client were being opened" in message
+        assert "connect=" in message
+        (given,) = slow.timeouts
+        assert given is not None and 0 < given <= 0.3
+        assert len([r for r in server.stats.requests if r.path == "/agents"]) == lists_before
 
 
 def test_exhausted_pool_says_so(server: LocalPhosonServer) -> None:
