@@ -81,6 +81,10 @@ REPLACEMENTS = {
     "AsyncExitStack": "ExitStack",
     # The sleep seam (phoson/_sleep.py): anyio.sleep has no token-level blocking twin.
     "asleep": "sleep",
+    # The reader's hold on its gate (phoson/_gate.py): a flag in one, a lock in the other.
+    "atry_hold": "try_hold",
+    "ahold": "hold",
+    "arelease": "release",
     # The typing seam of with_raw_response (phoson/_response.py): a coroutine's result differs.
     "araw_method": "raw_method",
     # The test-suite seams (tests/concurrency.py): tasks in one, threads in the other.

@@ -82,6 +82,24 @@ class ReaderGate:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.arelease()
+
+    # The reader's hold for one chunk, as `try_hold()` (or `hold()`), then `release()`: the
+    # same as the `with` forms, in plain calls. The `async with` protocol costs two coroutines
+    # a chunk, about 3,700 instructions, most of one event's overhead over raw httpx.
+
+    def atry_hold(self) -> bool:
+        """The async half: take it if it is free (it usually is); False if it is not."""
+        if self._busy:
+            return False
+        self._busy = True
+        return True
+
+    async def ahold(self) -> None:
+        """The async half: wait until it is free, and take it."""
+        await self.__aenter__()
+
+    def arelease(self) -> None:
         self._busy = False
         idle, self._idle = self._idle, None
         if idle is not None:
@@ -98,6 +116,17 @@ class ReaderGate:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._lock.release()
+
+    def try_hold(self) -> bool:
+        """The blocking half: take it if it is free; False if it is not."""
+        return self._lock.acquire(blocking=False)
+
+    def hold(self) -> None:
+        """The blocking half: wait until it is free, and take it."""
+        self._lock.acquire()
+
+    def release(self) -> None:
         self._lock.release()
 
     # -- Waking the reader --------------------------------------------------------------------

@@ -47,14 +47,18 @@ class StreamSnapshot:
         #: The run's id, from its `run_done` event (None until then, and for a failed run).
         self.run_id: str | None = None
 
+    def add_token(self, content: str) -> None:
+        """Take one `token` event's text into account (`add` for a token, without its test)."""
+        pieces = self._text
+        pieces.append(content)
+        if len(pieces) >= _JOIN_EVERY:
+            self._text_done.append("".join(pieces))
+            pieces.clear()
+
     def add(self, event: StreamEvent) -> None:
         """Take one typed event into account (in arrival order)."""
         if event.type == "token":
-            pieces = self._text
-            pieces.append(event.content)
-            if len(pieces) >= _JOIN_EVERY:
-                self._text_done.append("".join(pieces))
-                pieces.clear()
+            self.add_token(event.content)
         elif event.type == "reasoning":
             pieces = self._reasoning
             pieces.append(event.content)

@@ -95,6 +95,7 @@ class SSEDecoder:
 
     __slots__ = (
         "_after_cr",
+        "_between",
         "_comment",
         "_data",
         "_event",
@@ -134,6 +135,20 @@ class SSEDecoder:
         self._data: list[str] = []
         self._event = ""
         self._id: str | None = None
+        # True when nothing partial is held (`_holds_nothing`): the fast path of `feed` may run.
+        # False until the first chunk has been through the general path (it strips a BOM).
+        self._between = False
+
+    def _holds_nothing(self) -> bool:
+        return (
+            self._head is None
+            and not self._event_size
+            and not self._tail
+            and not self._after_cr
+            and not self._data
+            and not self._event
+            and self._id is None
+        )
 
     @property
     def has_partial_event(self) -> bool:
@@ -158,25 +173,26 @@ class SSEDecoder:
         # 0. The fast path: whole events in the usual shape at the start of the chunk, arriving
         #    between events (nothing partial held). The rest of the chunk (a partial event, or
         #    anything unusual) takes the general path below; tests/test_sse.py checks both
-        #    against the spec.
-        if (
-            self._head is None
-            and not self._event_size
-            and not self._tail
-            and not self._after_cr
-            and not self._data
-            and not self._event
-            and self._id is None
-            # Then no event in the chunk can exceed the limit, so the general path cannot
-            # raise after the fast one has dispatched events.
-            and len(chunk) <= self._limit
-        ):
-            events, used = self._plain_events(chunk)
-            if used:
+        #    against the spec. A chunk no larger than the limit cannot hold an event over it, so
+        #    the general path cannot raise after the fast one has dispatched events.
+        if self._between and len(chunk) <= self._limit:
+            found = _PLAIN_EVENT.match(chunk)
+            if found is not None:
+                if found.end() == len(chunk):  # the usual chunk: exactly one event
+                    self.events_dispatched += 1
+                    return [self._plain_event(found)]
+                events, used = self._plain_events(chunk, found)
                 if used == len(chunk):
                     return events
-                return events + self._decode(chunk[used:])
-        return self._decode(chunk)
+                return events + self._general(chunk[used:])
+        return self._general(chunk)
+
+    def _general(self, chunk: bytes) -> list[ServerSentEvent]:
+        """`_decode`, then note whether the fast path may take the next chunk."""
+        try:
+            return self._decode(chunk)
+        finally:
+            self._between = self._holds_nothing()
 
     def _decode(self, chunk: bytes) -> list[ServerSentEvent]:
         """The general path of `feed`: any bytes, any state."""
@@ -302,36 +318,35 @@ class SSEDecoder:
         self.events_dispatched += len(events)
         return events
 
-    def _plain_events(self, chunk: bytes) -> tuple[list[ServerSentEvent], int]:
-        """The events in the usual shape at the start of `chunk`, and how many bytes they take
-        (the decoder's state is updated for them)."""
+    def _plain_event(self, found: re.Match[bytes]) -> ServerSentEvent:
+        """The event of one `_PLAIN_EVENT` match (and its id becomes the last event id)."""
+        event, data, id_ = found.groups()
+        if id_ is not None:
+            self.last_event_id = id_.decode("utf-8", "replace")
+        # Each field is decoded on its own, which gives the text decoding the lines together
+        # would (see above).
+        return ServerSentEvent(
+            event.decode("utf-8", "replace") or "message" if event else "message",
+            data.decode("utf-8", "replace"),
+            self.last_event_id,
+            self.retry,
+        )
+
+    def _plain_events(
+        self, chunk: bytes, found: re.Match[bytes]
+    ) -> tuple[list[ServerSentEvent], int]:
+        """The events in the usual shape at the start of `chunk` (`found` is the first), and
+        how many bytes they take."""
         match = _PLAIN_EVENT.match
         end = len(chunk)
-        position = 0
-        events: list[ServerSentEvent] = []
-        append = events.append
-        new_event = ServerSentEvent
-        last_event_id = self.last_event_id
-        retry = self.retry
+        events = [self._plain_event(found)]
+        position = found.end()
         while position < end:
-            found = match(chunk, position)
-            if found is None:
+            found_next = match(chunk, position)
+            if found_next is None:
                 break
-            event, data, id_ = found.groups()
-            if id_ is not None:
-                last_event_id = id_.decode("utf-8", "replace")
-            # Each field is decoded on its own, which gives the text decoding the lines
-            # together would (see above).
-            append(
-                new_event(
-                    event.decode("utf-8", "replace") or "message" if event else "message",
-                    data.decode("utf-8", "replace"),
-                    last_event_id,
-                    retry,
-                )
-            )
-            position = found.end()
-        self.last_event_id = last_event_id
+            events.append(self._plain_event(found_next))
+            position = found_next.end()
         self.events_dispatched += len(events)
         return events, position
 

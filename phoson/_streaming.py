@@ -202,13 +202,15 @@ class StreamState:
         event = parse_event(sse)
         if event is None:
             logger.debug("skipping stream event of unknown type %r (see iter_sse())", sse.event)
-        elif event.type == "token":
+            return None
+        if event.type == "token":  # the usual event: counted, and its text kept
             self.tokens_received += 1
-        elif event.type == "run_done" or event.type == "error":
+            self.snapshot.add_token(event.content)
+            return event
+        if event.type == "run_done" or event.type == "error":
             self.final = event
             self.finished = True
-        if event is not None:
-            self.snapshot.add(event)
+        self.snapshot.add(event)
         return event
 
     def reconnected(self) -> None:

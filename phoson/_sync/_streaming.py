@@ -256,14 +256,21 @@ class MessageStream(BlockingStreamUsage):
                         request_id=self._request_id,
                     )
                 )
-            # The body as it arrives: raw when the server sent it unencoded (an event stream
-            # almost always), one layer less for every chunk; else decoded (or, read already
-            # by a transport that buffers, from memory).
-            raw = (
+            # The body as it arrives: straight from the response's byte stream when the server
+            # sent it unencoded (an event stream almost always), without the generator of
+            # httpx's raw-bytes iterator, one layer less for every chunk (the stream is marked
+            # consumed, as that iterator would); else decoded (or, read already by a transport
+            # that buffers, from memory).
+            stream = response.stream
+            if (
                 response.headers.get("content-encoding", "identity") == "identity"
                 and not response.is_stream_consumed
-            )
-            self._chunks = response.iter_raw() if raw else response.iter_bytes()
+                and isinstance(stream, httpx.SyncByteStream)
+            ):
+                response.is_stream_consumed = True
+                self._chunks = iter(stream)
+            else:
+                self._chunks = response.iter_bytes()
 
     @staticmethod
     def _read_start(response: httpx.Response) -> bytes:
@@ -301,15 +308,20 @@ class MessageStream(BlockingStreamUsage):
             return sse
         try:
             return self._read_sse()
-        except PhosonError as error:
+        except BaseException as error:
+            self._reading_failed(error)
+            raise
+
+    def _reading_failed(self, error: BaseException) -> None:
+        """A read raised `error` (re-raised by the caller): a `PhosonError` is the stream's
+        failure (later reads say so) and closes it; the span ends with either."""
+        if isinstance(error, PhosonError):
             if self._failure is None:
                 self._failure = error
             self._span_failed(error)
             self.close()
-            raise
-        except BaseException as error:
+        else:
             self._span_failed(error)
-            raise
 
     def _read_sse(self) -> ServerSentEvent | None:
         state = self._state
@@ -321,7 +333,10 @@ class MessageStream(BlockingStreamUsage):
             failure: httpx.HTTPError | None = None
             reason = ""
             batch: list[ServerSentEvent] = []
-            with gate:
+            # The gate, held in plain calls rather than a `with` block: cheaper, once a chunk.
+            if not gate.try_hold():
+                gate.hold()
+            try:
                 chunks = self._chunks
                 if gate.closing() or chunks is None:
                     break
@@ -344,8 +359,12 @@ class MessageStream(BlockingStreamUsage):
                     if not reason:
                         self._span.end_stream(state, batch)  # the span ends at the final event
                     self._close_response()
+            finally:
+                gate.release()
             if batch:
                 self._reconnects = 0
+                if len(batch) == 1:
+                    return batch[0]  # (`_pending` is empty: it is read only once it is)
                 self._pending = iter(batch)
                 return next(self._pending)
             if reason:
@@ -404,7 +423,12 @@ class MessageStream(BlockingStreamUsage):
         while True:
             sse = next(self._pending, None)
             if sse is None:
-                sse = self._next_sse()
+                # (`_next_sse`, without its coroutine: one less for every event)
+                try:
+                    sse = self._read_sse()
+                except BaseException as error:
+                    self._reading_failed(error)
+                    raise
                 if sse is None:
                     raise StopIteration
             try:
