@@ -44,7 +44,7 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/scale.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench._util import REPO, Row, ServerProcess, median, row
+from bench._util import REPO, Row, ServerProcess, median, paired_ratio, row
 
 __all__ = ["run"]
 
@@ -462,7 +462,8 @@ def run(quick: bool = False) -> list[Row]:
         }
         for shape, spec in shapes.items():
             cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
-            paired: list[float] = []  # phoson / raw httpx within each round
+            # Each round's figures, for the rounds where both phoson and raw httpx completed.
+            paired: dict[str, list[float]] = {"phoson": [], "httpx": []}
             failures: Counter[str] = Counter()
             for index in range(cpu_rounds):
                 this_round: dict[str, float] = {}
@@ -475,7 +476,8 @@ def run(quick: bool = False) -> list[Row]:
                         cpu[kind].append(per)
                         this_round[kind] = per
                 if "phoson" in this_round and this_round.get("httpx"):
-                    paired.append(this_round["phoson"] / this_round["httpx"])
+                    for kind, figures in paired.items():
+                        figures.append(this_round[kind])
             unit_name = "event" if shape == "event" else "stream set-up"
             what = (
                 f"{spec['count']} streams of 500 events, up to 100 at a time"
@@ -485,7 +487,7 @@ def run(quick: bool = False) -> list[Row]:
             result_ = {kind: median(values) for kind, values in cpu.items() if values}
             # The ratio is the median of each round's own ratio: the two clients of a round run
             # back to back, so the machine's drift (shared cores) cancels out of it.
-            ratio = median(paired)
+            ratio = paired_ratio(paired["phoson"], paired["httpx"])
             failed = "".join(
                 f"; {name} x{number} (not counted)" for name, number in failures.items()
             )

@@ -309,7 +309,7 @@ def _pace_connects(http: httpx.Client, connecting: AdmissionGate) -> None:
 
     httpx takes no network backend argument, so this reaches into its transport's httpcore
     pool (private attributes of httpx 0.28 and httpcore 1, checked by tests/_async/
-    test_scale.py); a transport without them is left as it is, its connects not paced.
+    test_pool.py); a transport without them is left as it is, its connects not paced.
     """
     pool: Any = getattr(getattr(http, "_transport", None), "_pool", None)
     backend = getattr(pool, "_network_backend", None)
