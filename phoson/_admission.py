@@ -11,7 +11,7 @@ comes, whatever the length of the queue.
 `apool_owner()` / `pool_owner()` say what a pool belongs to: the running event loop (an
 asyncio loop, or a trio run) for the async client, the process for the blocking one (its
 threads share one pool). `aclose_at_loop_end()` runs a pool's close as its event loop shuts
-down (the blocking twin does nothing). `fork_generation()` changes in a child process after
+down (the blocking twin does nothing). `fork_generation` changes in a child process after
 `os.fork()`.
 `build_sync.py` maps each async name to its blocking twin.
 """
@@ -314,13 +314,11 @@ class ForkAware(Protocol):
     def after_fork_in_child(self) -> None: ...
 
 
-_generation = 0
+#: How many `os.fork()`s lie between the first process and this one (0 in the first). Read it
+#: as `_admission.fork_generation` (a `from` import would keep the value it had then): an
+#: attribute, not a function, as a streamed body checks it before every chunk.
+fork_generation = 0
 _after_fork: weakref.WeakSet[ForkAware] = weakref.WeakSet()
-
-
-def fork_generation() -> int:
-    """How many `os.fork()`s lie between the first process and this one (0 in the first)."""
-    return _generation
 
 
 def forget_after_fork(pool: ForkAware) -> None:
@@ -330,8 +328,8 @@ def forget_after_fork(pool: ForkAware) -> None:
 
 def _in_child_after_fork() -> None:
     # Only the thread that forked lives on in the child, so nothing here can race.
-    global _generation
-    _generation += 1
+    global fork_generation
+    fork_generation += 1
     for pool in list(_after_fork):
         pool.after_fork_in_child()
 

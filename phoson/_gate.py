@@ -8,7 +8,7 @@ clients, like `phoson._sleep`: the async client uses its `async with` half, the 
 - The reader holds the gate while it touches the connection (reads a chunk, swaps or closes the
   response); `close()` holds it while it closes. So the httpx objects of a stream are used by
   one party at a time, whoever calls `close()`.
-- `close()` first calls `interrupt()`: it sets `closing()` (the reader checks it after every
+- `close()` first calls `interrupt()`: it sets `closing` (the reader checks it after every
   wait) and ends the wait the reader is in. Async: it cancels the reader's cancel scope (a
   read, a request being sent, a reconnect wait). Blocking: it sets the wake event (a reconnect
   wait) and shuts the socket down, which wakes a thread blocked in `recv` (closing a socket
@@ -45,10 +45,14 @@ __all__ = [
 class ReaderGate:
     """Mutual exclusion between a stream's reader and `close()`, and the way to wake the reader."""
 
-    __slots__ = ("_busy", "_closing", "_idle", "_lock", "_scope", "_stop_wait", "_wake")
+    __slots__ = ("_busy", "_idle", "_lock", "_scope", "_stop_wait", "_wake", "closing")
 
     def __init__(self) -> None:
-        self._closing = False
+        #: True once `interrupt()` (so `close()`) or `stop()` was called: the reader stops at
+        #: its next check. Read it afresh after every wait: another task or thread may set it
+        #: at any await. (An attribute rather than a method: the reader checks it three times
+        #: a chunk.)
+        self.closing = False
         self._lock = threading.Lock()  # the blocking half
         # Ends a blocking reconnect wait; made by the first such wait (`sleep`), as most streams
         # never wait and a `threading.Event` costs about 1 KiB.
@@ -58,14 +62,9 @@ class ReaderGate:
         self._scope: anyio.CancelScope | None = None  # the async reader's current wait
         self._stop_wait: Callable[[], None] | None = None  # ends a blocking wait for a place
 
-    def closing(self) -> bool:
-        """True once `interrupt()` (so `close()`) was called: the reader stops at its next
-        check. (A method, not an attribute: another task or thread may set it at any await.)"""
-        return self._closing
-
     def stop(self) -> None:
         """Mark the stream as closing without waking anyone (the reader itself gives up)."""
-        self._closing = True
+        self.closing = True
 
     # -- The async half: `async with gate:` ---------------------------------------------------
 
@@ -157,12 +156,12 @@ class ReaderGate:
         (`close()` calls it; at once if the stream is closing already). None: the wait is over.
         """
         self._stop_wait = stop
-        if stop is not None and self._closing:
+        if stop is not None and self.closing:
             stop()
 
     def interrupt(self, response: httpx.Response | None) -> None:
         """Mark the stream as closing and end the reader's current wait, if any."""
-        self._closing = True
+        self.closing = True
         wake = self._wake
         if wake is not None:
             wake.set()
@@ -186,9 +185,9 @@ class ReaderGate:
         wake = self._wake
         if wake is None:
             self._wake = wake = threading.Event()
-            # `interrupt()` from another thread sets `_closing` before it reads `_wake`: if it
-            # read None, `_closing` is already true here.
-            if self._closing:
+            # `interrupt()` from another thread sets `closing` before it reads `_wake`: if it
+            # read None, `closing` is already true here.
+            if self.closing:
                 wake.set()
         _sleep.sleep(seconds, until=wake)
 
@@ -205,7 +204,7 @@ class Interruptible:
 
     async def __aenter__(self) -> None:
         scope = anyio.CancelScope()
-        if self._gate.closing():
+        if self._gate.closing:
             scope.cancel()
         scope.__enter__()
         self._scope = self._gate._scope = scope
@@ -237,7 +236,7 @@ class Interruptible:
             WAIT_WATCHER.reset(token)
         # Swallows only the end of a wait that `close()` interrupted, as the async half
         # swallows its own cancellation.
-        return exc_type is None or (exc_type is GateInterrupted and self._gate.closing())
+        return exc_type is None or (exc_type is GateInterrupted and self._gate.closing)
 
 
 class Shielded:

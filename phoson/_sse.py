@@ -40,7 +40,7 @@ _CR, _LF, _COLON = 13, 10, 58
 _COMMENT_LINE = re.compile(rb"\n:[^\n]*")
 #: One event in the shape servers send (`event: `, `data: `, optional `id: `, a blank line;
 #: LF line ends, one line each, no NUL in the id): what the fast path of `feed` decodes.
-_PLAIN_EVENT = re.compile(rb"(?:event: ([^\r\n]*)\n)?data: ([^\r\n]*)\n(?:id: ([^\r\n\0]*)\n)?\n")
+_PLAIN_EVENT = re.compile(r"(?:event: ([^\r\n]*)\n)?data: ([^\r\n]*)\n(?:id: ([^\r\n\0]*)\n)?\n")
 
 
 class ServerSentEvent:
@@ -176,15 +176,31 @@ class SSEDecoder:
         #    against the spec. A chunk no larger than the limit cannot hold an event over it, so
         #    the general path cannot raise after the fast one has dispatched events.
         if self._between and len(chunk) <= self._limit:
-            found = _PLAIN_EVENT.match(chunk)
+            # The chunk is decoded once: the fields are then slices of its text. Only its valid
+            # UTF-8 start is, if it has invalid bytes (which the general path replaces) or ends
+            # within a character (whose rest comes in the next chunk).
+            try:
+                text = chunk.decode()
+            except UnicodeDecodeError as error:
+                text = chunk[: error.start].decode()
+            found = _PLAIN_EVENT.match(text)
             if found is not None:
-                if found.end() == len(chunk):  # the usual chunk: exactly one event
+                if found.end() == len(chunk):
+                    # The usual chunk: exactly one event (`_plain_event`, without its call).
                     self.events_dispatched += 1
-                    return [self._plain_event(found)]
-                events, used = self._plain_events(chunk, found)
-                if used == len(chunk):
-                    return events
-                return events + self._general(chunk[used:])
+                    event, data, id_ = found.groups()
+                    if id_ is not None:
+                        self.last_event_id = id_
+                    return [
+                        ServerSentEvent(event or "message", data, self.last_event_id, self.retry)
+                    ]
+                events, used = self._plain_events(text, found)
+                if used != len(text) or len(text) != len(chunk):
+                    # The rest of the chunk, from the byte where the last event ended.
+                    if not text.isascii():
+                        used = len(text[:used].encode())
+                    events += self._general(chunk[used:])
+                return events
         return self._general(chunk)
 
     def _general(self, chunk: bytes) -> list[ServerSentEvent]:
@@ -318,25 +334,16 @@ class SSEDecoder:
         self.events_dispatched += len(events)
         return events
 
-    def _plain_event(self, found: re.Match[bytes]) -> ServerSentEvent:
+    def _plain_event(self, found: re.Match[str]) -> ServerSentEvent:
         """The event of one `_PLAIN_EVENT` match (and its id becomes the last event id)."""
         event, data, id_ = found.groups()
         if id_ is not None:
-            self.last_event_id = id_.decode("utf-8", "replace")
-        # Each field is decoded on its own, which gives the text decoding the lines together
-        # would (see above).
-        return ServerSentEvent(
-            event.decode("utf-8", "replace") or "message" if event else "message",
-            data.decode("utf-8", "replace"),
-            self.last_event_id,
-            self.retry,
-        )
+            self.last_event_id = id_
+        return ServerSentEvent(event or "message", data, self.last_event_id, self.retry)
 
-    def _plain_events(
-        self, chunk: bytes, found: re.Match[bytes]
-    ) -> tuple[list[ServerSentEvent], int]:
+    def _plain_events(self, chunk: str, found: re.Match[str]) -> tuple[list[ServerSentEvent], int]:
         """The events in the usual shape at the start of `chunk` (`found` is the first), and
-        how many bytes they take."""
+        how many characters they take."""
         match = _PLAIN_EVENT.match
         end = len(chunk)
         events = [self._plain_event(found)]

@@ -210,7 +210,15 @@ class StreamState:
 
     def typed(self, sse: ServerSentEvent) -> StreamEvent | None:
         """`parse_event`, plus bookkeeping: remembers the final event, logs skipped ones."""
-        event = parse_event(sse)
+        validate = _VALIDATE_JSON.get(sse.event)
+        if validate is not None:
+            # `parse_event`'s hot path, without its call: a name seen before, validated.
+            try:
+                event: StreamEvent | None = validate(sse.data)
+            except pydantic.ValidationError as error:
+                raise _malformed(sse.event, sse.data, error) from None
+        else:
+            event = parse_event(sse)
         if event is None:
             logger.debug("skipping stream event of unknown type %r (see iter_sse())", sse.event)
             return None

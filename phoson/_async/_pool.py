@@ -34,7 +34,7 @@ import math
 import ssl
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Self
 
@@ -394,7 +394,7 @@ class _PooledBody(httpx.AsyncByteStream):
     def __init__(self, body: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
         self._body: httpx.AsyncByteStream | None = body
         self._release: Callable[[], None] | None = release
-        self._generation = _admission.fork_generation()
+        self._generation = _admission.fork_generation
         self._chunks: AsyncIterator[bytes] | None = None
 
     def __aiter__(self) -> Self:
@@ -403,18 +403,20 @@ class _PooledBody(httpx.AsyncByteStream):
         self._chunks = self._body.__aiter__()
         return self
 
-    async def __anext__(self) -> bytes:
-        if self._generation != _admission.fork_generation():
+    def __anext__(self) -> Awaitable[bytes]:
+        # Hands on the inner iterator's next step rather than taking it in a frame of its own:
+        # about 1,100 instructions fewer a chunk (see `drop_awaitable` in build_sync.py).
+        if self._generation != _admission.fork_generation:
             raise httpx.ReadError(
                 "this response was opened before os.fork(): its connection belongs to the "
                 "parent process, so the child cannot read it"
             )
         if self._chunks is None:
             raise httpx.StreamClosed()
-        return await self._chunks.__anext__()
+        return self._chunks.__anext__()
 
     async def aclose(self) -> None:
-        if self._generation != _admission.fork_generation():
+        if self._generation != _admission.fork_generation:
             return  # the parent's connection: the child neither closes it nor frees its place
         release, self._release = self._release, None  # a second close releases nothing
         body, chunks, self._body, self._chunks = self._body, self._chunks, None, None

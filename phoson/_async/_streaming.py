@@ -95,7 +95,7 @@ class AsyncMessageStream(AsyncStreamUsage):
         self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
-        if self._gate.closing():
+        if self._gate.closing:
             status = "closed"
         elif self._state.finished:
             status = "finished"
@@ -152,12 +152,12 @@ class AsyncMessageStream(AsyncStreamUsage):
     @property
     def closed(self) -> bool:
         """True once `close()` was called (or the `with` block ended, or the stream failed)."""
-        return self._gate.closing()
+        return self._gate.closing
 
     # -- Opening and closing ---------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        if not self._opened and not self._gate.closing():
+        if not self._opened and not self._gate.closing:
             try:
                 await self._open()
             except BaseException as error:
@@ -236,7 +236,7 @@ class AsyncMessageStream(AsyncStreamUsage):
             await anext(self._guard)
             self._response = self._last_response = response
             self._read_wait = gate.interruptible_read(response)
-            if gate.closing():
+            if gate.closing:
                 await self._close_response()
                 return
             self._request_id = response.headers.get("x-request-id", self._request_id)
@@ -324,7 +324,7 @@ class AsyncMessageStream(AsyncStreamUsage):
     async def _read_sse(self) -> ServerSentEvent | None:
         state = self._state
         gate = self._gate
-        while not state.finished and not gate.closing():
+        while not state.finished and not gate.closing:
             if not self._opened:
                 await self._open()
                 continue
@@ -336,7 +336,7 @@ class AsyncMessageStream(AsyncStreamUsage):
                 await gate.ahold()
             try:
                 chunks = self._chunks
-                if gate.closing() or chunks is None:
+                if gate.closing or chunks is None:
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
@@ -350,7 +350,10 @@ class AsyncMessageStream(AsyncStreamUsage):
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:
                     failure, reason = exc, f"{type(exc).__name__}: {exc}"
-                if gate.closing():
+                # Closed during the read? (Spelt `self._gate`: a type checker would take
+                # `gate.closing` as still false from the check above, though another task or
+                # thread may have set it during the read.)
+                if self._gate.closing:
                     break
                 # 2. The run's final event (or a break): close now. Nothing after it is read.
                 if state.finished or reason:
@@ -399,7 +402,7 @@ class AsyncMessageStream(AsyncStreamUsage):
         )
         # `close()` during this wait ends it, and no request is sent.
         await self._gate.asleep(delay)
-        if self._gate.closing():
+        if self._gate.closing:
             return
         state.reconnected()
         try:

@@ -394,7 +394,7 @@ class _PooledBody(httpx.SyncByteStream):
     def __init__(self, body: httpx.SyncByteStream, release: Callable[[], None]) -> None:
         self._body: httpx.SyncByteStream | None = body
         self._release: Callable[[], None] | None = release
-        self._generation = _admission.fork_generation()
+        self._generation = _admission.fork_generation
         self._chunks: Iterator[bytes] | None = None
 
     def __iter__(self) -> Self:
@@ -404,7 +404,9 @@ class _PooledBody(httpx.SyncByteStream):
         return self
 
     def __next__(self) -> bytes:
-        if self._generation != _admission.fork_generation():
+        # Hands on the inner iterator's next step rather than taking it in a frame of its own:
+        # about 1,100 instructions fewer a chunk (see `drop_awaitable` in build_sync.py).
+        if self._generation != _admission.fork_generation:
             raise httpx.ReadError(
                 "this response was opened before os.fork(): its connection belongs to the "
                 "parent process, so the child cannot read it"
@@ -414,7 +416,7 @@ class _PooledBody(httpx.SyncByteStream):
         return self._chunks.__next__()
 
     def close(self) -> None:
-        if self._generation != _admission.fork_generation():
+        if self._generation != _admission.fork_generation:
             return  # the parent's connection: the child neither closes it nor frees its place
         release, self._release = self._release, None  # a second close releases nothing
         body, chunks, self._body, self._chunks = self._body, self._chunks, None, None

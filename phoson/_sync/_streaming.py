@@ -97,7 +97,7 @@ class MessageStream(BlockingStreamUsage):
         self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
-        if self._gate.closing():
+        if self._gate.closing:
             status = "closed"
         elif self._state.finished:
             status = "finished"
@@ -154,12 +154,12 @@ class MessageStream(BlockingStreamUsage):
     @property
     def closed(self) -> bool:
         """True once `close()` was called (or the `with` block ended, or the stream failed)."""
-        return self._gate.closing()
+        return self._gate.closing
 
     # -- Opening and closing ---------------------------------------------------------------
 
     def __enter__(self) -> Self:
-        if not self._opened and not self._gate.closing():
+        if not self._opened and not self._gate.closing:
             try:
                 self._open()
             except BaseException as error:
@@ -238,7 +238,7 @@ class MessageStream(BlockingStreamUsage):
             next(self._guard)
             self._response = self._last_response = response
             self._read_wait = gate.interruptible_read(response)
-            if gate.closing():
+            if gate.closing:
                 self._close_response()
                 return
             self._request_id = response.headers.get("x-request-id", self._request_id)
@@ -326,7 +326,7 @@ class MessageStream(BlockingStreamUsage):
     def _read_sse(self) -> ServerSentEvent | None:
         state = self._state
         gate = self._gate
-        while not state.finished and not gate.closing():
+        while not state.finished and not gate.closing:
             if not self._opened:
                 self._open()
                 continue
@@ -338,7 +338,7 @@ class MessageStream(BlockingStreamUsage):
                 gate.hold()
             try:
                 chunks = self._chunks
-                if gate.closing() or chunks is None:
+                if gate.closing or chunks is None:
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
@@ -352,7 +352,10 @@ class MessageStream(BlockingStreamUsage):
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:
                     failure, reason = exc, f"{type(exc).__name__}: {exc}"
-                if gate.closing():
+                # Closed during the read? (Spelt `self._gate`: a type checker would take
+                # `gate.closing` as still false from the check above, though another task or
+                # thread may have set it during the read.)
+                if self._gate.closing:
                     break
                 # 2. The run's final event (or a break): close now. Nothing after it is read.
                 if state.finished or reason:
@@ -401,7 +404,7 @@ class MessageStream(BlockingStreamUsage):
         )
         # `close()` during this wait ends it, and no request is sent.
         self._gate.sleep(delay)
-        if self._gate.closing():
+        if self._gate.closing:
             return
         state.reconnected()
         try:
