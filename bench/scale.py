@@ -17,8 +17,12 @@ default client settings (1,000 connections each), and reports wall time, CPU tim
   client that has not finished after a time bound is stopped and reported as such.
 - **idle memory**: RSS growth with N streams open and idle (first token received), per stream.
 - **growth**: RSS after 50,000 sequential short streams minus RSS after the first 5,000.
-- **CPU per event** (concurrent `events-K` streams) and **CPU per stream set-up** (many
-  `events-1` streams, 100 at a time): process CPU time divided by events or by streams.
+- **CPU per event** (batches of 50 concurrent `events-1000` streams) and **CPU per stream
+  set-up** (batches of 1,000 `events-1` streams, 100 at a time): CPU time divided by events or
+  by streams. phoson and raw httpx take turns batch by batch in one process (the one
+  measurement that shares a process), so each round's ratio compares them under the same
+  machine load; the row's ratio is the median of the rounds' ratios. openai-python, several
+  times slower, is measured in its own process.
 
 Baselines: raw `httpx.AsyncClient` (limits 1,000/100, as phoson's) reading the SSE lines with
 `aiter_lines` + `json.loads`; openai-python's `AsyncOpenAI` (`chat.completions.create(stream=
@@ -187,6 +191,25 @@ async def _with_client(kind: str, url: str, work: Callable[[Stream], Awaitable[A
         return await work(openai_stream)
 
 
+async def _with_clients(
+    kinds: list[str], url: str, work: Callable[[dict[str, Stream]], Awaitable[Any]]
+) -> Any:
+    """`_with_client` for several kinds at once: `work` gets each kind's `Stream`."""
+    opened: dict[str, Stream] = {}
+
+    async def open_next(index: int) -> Any:
+        if index == len(kinds):
+            return await work(opened)
+
+        async def with_one(stream: Stream) -> Any:
+            opened[kinds[index]] = stream
+            return await open_next(index + 1)
+
+        return await _with_client(kinds[index], url, with_one)
+
+    return await open_next(0)
+
+
 def _rss() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         match = re.search(r"VmRSS:\s+(\d+) kB", status.read())
@@ -263,6 +286,47 @@ async def _limited(stream: Stream, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _alternating(streams: dict[str, Stream], spec: dict[str, Any]) -> dict[str, Any]:
+    """CPU per event or per stream of each client, the clients taking turns in one process:
+    `rounds` rounds, in each a batch of `count` streams of `mode` (at most `parallel` at once)
+    per client, the order rotating. Each batch's figure is its CPU time divided by its events
+    (`per` = "event") or its streams ("stream"). The clients' batches of one round run within
+    seconds of each other in the same process, so each round's ratio is steady even on shared
+    cores whose speed drifts by tens of percent from one minute to the next."""
+    count, mode, parallel = spec["count"], spec["mode"], spec["parallel"]
+    figures: dict[str, list[float]] = {kind: [] for kind in streams}
+    errors: Counter[str] = Counter()
+
+    async def batch(kind: str) -> float | None:
+        semaphore = asyncio.Semaphore(parallel)
+        tally = {"events": 0, "streams": 0}
+
+        async def one() -> None:
+            async with semaphore:
+                try:
+                    got = await streams[kind](mode, lambda: None)
+                except Exception as error:  # counted and reported, never dropped silently
+                    errors[f"{NAMES[kind]} {type(error).__name__}"] += 1
+                    return
+            tally["events"] += got
+            tally["streams"] += 1
+
+        cpu = time.process_time()
+        await asyncio.gather(*(one() for _ in range(count)))
+        cpu = time.process_time() - cpu
+        done = tally["events"] if spec["per"] == "event" else tally["streams"]
+        return cpu / done * 1e6 if done else None
+
+    for kind in streams:  # warm-up: imports, connections, model builds
+        await batch(kind)
+    for index in range(spec["rounds"]):
+        for kind in _rotate(list(streams), index):
+            figure = await batch(kind)
+            if figure is not None:
+                figures[kind].append(figure)
+    return {"figures": figures, "errors": dict(errors)}
+
+
 async def _idle(stream: Stream, spec: dict[str, Any]) -> dict[str, Any]:
     """RSS growth with `count` streams open, each idle after its first token."""
     count = spec["count"]
@@ -313,6 +377,10 @@ SCENARIOS = {
 
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
+        if spec["scenario"] == "alternating":
+            return await _with_clients(  # type: ignore[no-any-return]
+                spec["kinds"], spec["url"], lambda streams: _alternating(streams, spec)
+            )
         return await _with_client(  # type: ignore[no-any-return]
             spec["kind"], spec["url"], lambda stream: SCENARIOS[spec["scenario"]](stream, spec)
         )
@@ -407,6 +475,12 @@ def _concurrency_rows(
     return rows
 
 
+def _spread(numerators: list[float], denominators: list[float]) -> str:
+    """The lowest and highest of the per-round ratios, as "0.91-0.97"."""
+    ratios = sorted(a / b for a, b in zip(numerators, denominators, strict=False))
+    return f"{ratios[0]:.2f}-{ratios[-1]:.2f}" if ratios else "none"
+
+
 def _per(result: dict[str, Any], by: str) -> float:
     return float(result["cpu"] / result[by] * 1e6)
 
@@ -417,8 +491,8 @@ def run(quick: bool = False) -> list[Row]:
     sizes = [1500] if quick else [1500, 3000, 6000]
     idle_count = 300 if quick else 1000
     sequential = (500, 3000) if quick else (5000, 50_000)
-    # Rounds of the CPU rows, the noisiest (each takes seconds): 7 in a full run.
-    cpu_rounds = 1 if quick else 7
+    # Rounds of the CPU rows, the noisiest (each batch takes a second or two): 15 in a full run.
+    cpu_rounds = 3 if quick else 15
     server = _Server()
     try:
         rows = _concurrency_rows(server, kinds, sizes, hold)
@@ -455,55 +529,59 @@ def run(quick: bool = False) -> list[Row]:
             )
         )
 
-        # CPU per event and per stream set-up, interleaved rounds.
+        # CPU per event and per stream set-up: phoson and raw httpx taking turns in one
+        # process, batch by batch (see `_alternating`); openai-python, several times slower,
+        # in a process of its own, for the notes.
         shapes = {
-            "event": dict(count=50 if quick else 200, mode="events-500", parallel=100),
-            "stream": dict(count=500 if quick else 3000, mode="events-1", parallel=100),
+            "event": dict(count=20 if quick else 50, mode="events-1000", parallel=50, per="event"),
+            "stream": dict(
+                count=200 if quick else 1000, mode="events-1", parallel=100, per="stream"
+            ),
         }
         for shape, spec in shapes.items():
-            cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
-            # Each round's figures, for the rounds where both phoson and raw httpx completed.
-            paired: dict[str, list[float]] = {"phoson": [], "httpx": []}
-            failures: Counter[str] = Counter()
-            for index in range(cpu_rounds):
-                this_round: dict[str, float] = {}
-                for kind in _rotate(kinds, index):
-                    result = _measure(server, kind, "limited", **spec)
-                    for name, number in result["errors"].items():
-                        failures[f"{NAMES[kind]} {name}"] += number
-                    if result["count"]:
-                        per = _per(result, "events" if shape == "event" else "count")
-                        cpu[kind].append(per)
-                        this_round[kind] = per
-                if "phoson" in this_round and this_round.get("httpx"):
-                    for kind, figures in paired.items():
-                        figures.append(this_round[kind])
+            rounds = cpu_rounds
+            turns = _measure(
+                server,
+                "phoson",
+                "alternating",
+                kinds=["phoson", "httpx"],
+                rounds=rounds,
+                bound=600,
+                **spec,
+            )
+            figures = turns["figures"]
+            openai_note = ""
+            if "openai" in kinds:
+                alone = _measure(server, "openai", "limited", **spec)
+                if alone["count"]:
+                    openai_note = f"; openai-python {_per(alone, 'events' if shape == 'event' else 'count'):.1f} µs (own process)"
+                for name, number in alone["errors"].items():
+                    openai_note += f"; openai-python {name} x{number} (not counted)"
+            failed = "".join(
+                f"; {name} x{number} (not counted)" for name, number in turns["errors"].items()
+            )
+            # The ratio is the median of each round's own ratio (see `_alternating`).
+            ratio = paired_ratio(figures["phoson"], figures["httpx"])
             unit_name = "event" if shape == "event" else "stream set-up"
             what = (
-                f"{spec['count']} streams of 500 events, up to 100 at a time"
+                f"batches of {spec['count']} streams of 1,000 events, {spec['parallel']} at a time"
                 if shape == "event"
-                else f"{spec['count']:,} one-token streams, 100 at a time"
-            )
-            result_ = {kind: median(values) for kind, values in cpu.items() if values}
-            # The ratio is the median of each round's own ratio: the two clients of a round run
-            # back to back, so the machine's drift (shared cores) cancels out of it.
-            ratio = paired_ratio(paired["phoson"], paired["httpx"])
-            failed = "".join(
-                f"; {name} x{number} (not counted)" for name, number in failures.items()
+                else f"batches of {spec['count']:,} one-token streams, 100 at a time"
             )
             rows.append(
                 row(
                     "scale",
                     f"scale: CPU per {unit_name}, phoson vs raw httpx (`aiter_lines` + `json.loads`)",
-                    result_["phoson"],
-                    result_["httpx"],
+                    median(figures["phoson"]),
+                    median(figures["httpx"]),
                     "µs",
                     target="ratio <= 1.0",
                     passed=ratio <= 1.0,
                     ratio=ratio,
-                    notes=f"{what}; medians of {cpu_rounds} rounds, clients interleaved; ratio: "
-                    "the median of each round's phoson / raw httpx"
-                    + (f"; openai-python {result_['openai']:.1f} µs" if "openai" in result_ else "")
+                    notes=f"{what}; the two clients take turns in one process, {rounds} rounds; "
+                    "figures: medians; ratio: the median of each round's phoson / raw httpx; "
+                    f"per-round ratios {_spread(figures['phoson'], figures['httpx'])}"
+                    + openai_note
                     + failed,
                 )
             )

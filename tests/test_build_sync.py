@@ -122,3 +122,20 @@ def test_other_pythons_are_refused_with_the_command_to_use(project: Path) -> Non
         assert "runs on Python 3.11 only" in result.stderr
         assert "uv run python build_sync.py" in result.stderr
     assert {path: path.read_bytes() for path in project.rglob("*.py")} == before
+
+
+def test_awaitable_returns_become_the_value_they_give() -> None:
+    """A plain async-side method that hands on an awaitable (`-> Awaitable[X]`) returns `X` in
+    the blocking code, nested brackets included, and the generated pool body does so."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        import build_sync
+    finally:
+        sys.path.remove(str(ROOT))
+    source = "def f(self) -> Awaitable[dict[str, list[int]]]:\n    x: Awaitable[bytes]\n"
+    assert build_sync.drop_awaitable(source) == (
+        "def f(self) -> dict[str, list[int]]:\n    x: bytes\n"
+    )
+    generated = (ROOT / "phoson/_sync/_pool.py").read_text(encoding="utf-8")
+    assert "def __next__(self) -> bytes:" in generated
+    assert "Awaitable" not in generated
