@@ -17,12 +17,13 @@ default client settings (1,000 connections each), and reports wall time, CPU tim
   client that has not finished after a time bound is stopped and reported as such.
 - **idle memory**: RSS growth with N streams open and idle (first token received), per stream.
 - **growth**: RSS after 50,000 sequential short streams minus RSS after the first 5,000.
-- **CPU per event** (batches of 50 concurrent `events-1000` streams) and **CPU per stream
-  set-up** (batches of 1,000 `events-1` streams, 100 at a time): CPU time divided by events or
-  by streams. phoson and raw httpx take turns batch by batch in one process (the one
-  measurement that shares a process), so each round's ratio compares them under the same
-  machine load; the row's ratio is the median of the rounds' ratios. openai-python, several
-  times slower, is measured in its own process.
+- **CPU per event** (batches of 50 concurrent `events-1000` streams): CPU time divided by
+  events. phoson and raw httpx take turns batch by batch in one process (the one measurement
+  that shares a process), so each round's ratio compares them under the same machine load;
+  the row's ratio is the median of the rounds' ratios. openai-python, several times slower,
+  is measured in its own process.
+- **CPU per stream set-up** (3,000 `events-1` streams, 100 at a time): CPU time divided by
+  streams, each client in a fresh process a round, the ratio paired by round.
 
 Baselines: raw `httpx.AsyncClient` (limits 1,000/100, as phoson's) reading the SSE lines with
 `aiter_lines` + `json.loads`; openai-python's `AsyncOpenAI` (`chat.completions.create(stream=
@@ -475,6 +476,28 @@ def _concurrency_rows(
     return rows
 
 
+def _separate_rounds(
+    server: _Server, kinds: list[str], spec: dict[str, Any], rounds: int, by: str
+) -> tuple[dict[str, list[float]], Counter[str]]:
+    """Each kind's CPU per `by` ("events" or "count"), a fresh process per kind and round, the
+    order rotating; phoson's and raw httpx's lists hold only the rounds where both completed,
+    so they pair up round by round."""
+    figures: dict[str, list[float]] = {kind: [] for kind in kinds}
+    failures: Counter[str] = Counter()
+    for index in range(rounds):
+        this_round: dict[str, float] = {}
+        for kind in _rotate(kinds, index):
+            result = _measure(server, kind, "limited", **spec)
+            for name, number in result["errors"].items():
+                failures[f"{NAMES[kind]} {name}"] += number
+            if result["count"]:
+                this_round[kind] = _per(result, by)
+        for kind, figure in this_round.items():
+            if kind == "openai" or ("phoson" in this_round and "httpx" in this_round):
+                figures[kind].append(figure)
+    return figures, failures
+
+
 def _spread(numerators: list[float], denominators: list[float]) -> str:
     """The lowest and highest of the per-round ratios, as "0.91-0.97"."""
     ratios = sorted(a / b for a, b in zip(numerators, denominators, strict=False))
@@ -491,8 +514,10 @@ def run(quick: bool = False) -> list[Row]:
     sizes = [1500] if quick else [1500, 3000, 6000]
     idle_count = 300 if quick else 1000
     sequential = (500, 3000) if quick else (5000, 50_000)
-    # Rounds of the CPU rows, the noisiest (each batch takes a second or two): 15 in a full run.
+    # Rounds of the CPU rows, the noisiest: 15 batches of the per-event row (a second or two
+    # each) and 7 rounds of fresh processes for the set-up row, in a full run.
     cpu_rounds = 3 if quick else 15
+    setup_rounds = 1 if quick else 7
     server = _Server()
     try:
         rows = _concurrency_rows(server, kinds, sizes, hold)
@@ -535,38 +560,50 @@ def run(quick: bool = False) -> list[Row]:
         shapes = {
             "event": dict(count=20 if quick else 50, mode="events-1000", parallel=50, per="event"),
             "stream": dict(
-                count=200 if quick else 1000, mode="events-1", parallel=100, per="stream"
+                count=500 if quick else 3000, mode="events-1", parallel=100, per="stream"
             ),
         }
         for shape, spec in shapes.items():
-            rounds = cpu_rounds
-            turns = _measure(
-                server,
-                "phoson",
-                "alternating",
-                kinds=["phoson", "httpx"],
-                rounds=rounds,
-                bound=600,
-                **spec,
-            )
-            figures = turns["figures"]
+            by = "events" if shape == "event" else "count"
             openai_note = ""
-            if "openai" in kinds:
-                alone = _measure(server, "openai", "limited", **spec)
-                if alone["count"]:
-                    openai_note = f"; openai-python {_per(alone, 'events' if shape == 'event' else 'count'):.1f} µs (own process)"
-                for name, number in alone["errors"].items():
-                    openai_note += f"; openai-python {name} x{number} (not counted)"
+            if shape == "event":
+                # Turns in one process (see `_alternating`); openai-python in its own.
+                rounds = cpu_rounds
+                turns = _measure(
+                    server,
+                    "phoson",
+                    "alternating",
+                    kinds=["phoson", "httpx"],
+                    rounds=rounds,
+                    bound=600,
+                    **spec,
+                )
+                figures, failures = turns["figures"], Counter(turns["errors"])
+                if "openai" in kinds:
+                    alone = _measure(server, "openai", "limited", **spec)
+                    if alone["count"]:
+                        openai_note = f"; openai-python {_per(alone, by):.1f} µs (own process)"
+                    for name, number in alone["errors"].items():
+                        failures[f"openai-python {name}"] += number
+                method = f"the two clients take turns in one process, {rounds} rounds"
+            else:
+                # Each client in a fresh process a round: in one process, a batch of 3,000
+                # connections closed by one client slows the next client's set-up.
+                rounds = setup_rounds
+                figures, failures = _separate_rounds(server, kinds, spec, rounds, by)
+                if figures.get("openai"):
+                    openai_note = f"; openai-python {median(figures['openai']):.1f} µs"
+                method = f"each client in a fresh process, {rounds} rounds, rotated"
             failed = "".join(
-                f"; {name} x{number} (not counted)" for name, number in turns["errors"].items()
+                f"; {name} x{number} (not counted)" for name, number in failures.items()
             )
-            # The ratio is the median of each round's own ratio (see `_alternating`).
+            # The ratio is the median of each round's own phoson / raw httpx ratio.
             ratio = paired_ratio(figures["phoson"], figures["httpx"])
             unit_name = "event" if shape == "event" else "stream set-up"
             what = (
                 f"batches of {spec['count']} streams of 1,000 events, {spec['parallel']} at a time"
                 if shape == "event"
-                else f"batches of {spec['count']:,} one-token streams, 100 at a time"
+                else f"{spec['count']:,} one-token streams, 100 at a time"
             )
             rows.append(
                 row(
@@ -578,11 +615,9 @@ def run(quick: bool = False) -> list[Row]:
                     target="ratio <= 1.0",
                     passed=ratio <= 1.0,
                     ratio=ratio,
-                    notes=f"{what}; the two clients take turns in one process, {rounds} rounds; "
-                    "figures: medians; ratio: the median of each round's phoson / raw httpx; "
-                    f"per-round ratios {_spread(figures['phoson'], figures['httpx'])}"
-                    + openai_note
-                    + failed,
+                    notes=f"{what}; {method}; figures: medians; ratio: the median of each "
+                    "round's phoson / raw httpx; per-round ratios "
+                    f"{_spread(figures['phoson'], figures['httpx'])}" + openai_note + failed,
                 )
             )
         return rows
