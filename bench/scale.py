@@ -290,33 +290,19 @@ async def _limited(stream: Stream, spec: dict[str, Any]) -> dict[str, Any]:
 async def _alternating(streams: dict[str, Stream], spec: dict[str, Any]) -> dict[str, Any]:
     """CPU per event or per stream of each client, the clients taking turns in one process:
     `rounds` rounds, in each a batch of `count` streams of `mode` (at most `parallel` at once)
-    per client, the order rotating. Each batch's figure is its CPU time divided by its events
-    (`per` = "event") or its streams ("stream"). The clients' batches of one round run within
-    seconds of each other in the same process, so each round's ratio is steady even on shared
-    cores whose speed drifts by tens of percent from one minute to the next."""
-    count, mode, parallel = spec["count"], spec["mode"], spec["parallel"]
+    per client (`_limited`), the order rotating. Each batch's figure is its CPU time divided by
+    its events (`per` = "event") or its streams ("stream"). The clients' batches of one round
+    run within seconds of each other in the same process, so each round's ratio is steady even
+    on shared cores whose speed drifts by tens of percent from one minute to the next."""
+    by = "events" if spec["per"] == "event" else "count"
     figures: dict[str, list[float]] = {kind: [] for kind in streams}
     errors: Counter[str] = Counter()
 
     async def batch(kind: str) -> float | None:
-        semaphore = asyncio.Semaphore(parallel)
-        tally = {"events": 0, "streams": 0}
-
-        async def one() -> None:
-            async with semaphore:
-                try:
-                    got = await streams[kind](mode, lambda: None)
-                except Exception as error:  # counted and reported, never dropped silently
-                    errors[f"{NAMES[kind]} {type(error).__name__}"] += 1
-                    return
-            tally["events"] += got
-            tally["streams"] += 1
-
-        cpu = time.process_time()
-        await asyncio.gather(*(one() for _ in range(count)))
-        cpu = time.process_time() - cpu
-        done = tally["events"] if spec["per"] == "event" else tally["streams"]
-        return cpu / done * 1e6 if done else None
+        result = await _limited(streams[kind], spec)
+        for name, number in result["errors"].items():
+            errors[f"{NAMES[kind]} {name}"] += number
+        return _per(result, by) if result["count"] else None
 
     for kind in streams:  # warm-up: imports, connections, model builds
         await batch(kind)
@@ -554,9 +540,9 @@ def run(quick: bool = False) -> list[Row]:
             )
         )
 
-        # CPU per event and per stream set-up: phoson and raw httpx taking turns in one
-        # process, batch by batch (see `_alternating`); openai-python, several times slower,
-        # in a process of its own, for the notes.
+        # CPU per event (phoson and raw httpx taking turns in one process, batch by batch, see
+        # `_alternating`; openai-python, several times slower, in a process of its own, for the
+        # notes) and per stream set-up (a fresh process per client and round).
         shapes = {
             "event": dict(count=20 if quick else 50, mode="events-1000", parallel=50, per="event"),
             "stream": dict(
