@@ -187,6 +187,8 @@ class SSEDecoder:
             if found is not None:
                 if found.end() == len(chunk):
                     # The usual chunk: exactly one event (`_plain_event`, without its call).
+                    # (Characters against bytes: equal only if the match took the whole chunk
+                    # and it is ASCII; any other chunk goes on below.)
                     self.events_dispatched += 1
                     event, data, id_ = found.groups()
                     if id_ is not None:
