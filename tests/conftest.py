@@ -8,6 +8,7 @@ import pytest
 
 from phoson import _sleep
 from phoson.testing import LocalPhosonServer
+from tests import budget  # noqa: F401  (loads the hypothesis profile: tests/budget.py)
 
 
 @pytest.fixture(params=["asyncio", "trio"])
