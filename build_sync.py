@@ -56,10 +56,12 @@ REPLACEMENTS = {
     "AsyncConversationsWithRawResponse": "ConversationsWithRawResponse",
     "AsyncMessagesWithRawResponse": "MessagesWithRawResponse",
     "AsyncPool": "Pool",
-    # The pool seams (phoson/_admission.py): an anyio FIFO gate for tasks, a threading one for
-    # threads; a pool belongs to the running event loop in one, to the process in the other.
-    "AsyncAdmissionGate": "AdmissionGate",
-    "apool_owner": "pool_owner",
+    # The slots in front of a pool (phoson/_slots.py): an anyio FIFO queue for tasks, a
+    # threading one for threads.
+    "AsyncSlotQueue": "SlotQueue",
+    # What a pool belongs to (phoson/_ownership.py): the running event loop in one, the
+    # process in the other.
+    "acurrent_owner": "current_owner",
     "aclose_at_loop_end": "close_at_loop_end",
     # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
     "DefaultAsyncHttpxClient": "DefaultHttpxClient",
@@ -81,7 +83,8 @@ REPLACEMENTS = {
     "AsyncExitStack": "ExitStack",
     # The sleep seam (phoson/_sleep.py): anyio.sleep has no token-level blocking twin.
     "asleep": "sleep",
-    # The reader's hold on its gate (phoson/_gate.py): a flag in one, a lock in the other.
+    # The reader's hold on its stream's closer (phoson/_stream_closer.py): a flag in one, a lock
+    # in the other.
     "atry_hold": "try_hold",
     "ahold": "hold",
     "arelease": "release",

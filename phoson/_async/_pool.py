@@ -1,10 +1,10 @@
 """The connection pool that a client and its `with_options` copies share, and its lifetime.
 
-The pool holds the `httpx` client (and so the connections) and the admission gate in
+The pool holds the `httpx` client (and so the connections) and the slot queue in
 front of it. docs/scaling.md explains the design; in short:
 
 - **Owner.** Connections belong to what opened them: an event loop for the coroutine client,
-  the process for the blocking one (`phoson._admission.pool_owner`). The first request binds
+  the process for the blocking one (`phoson._ownership.current_owner`). The first request binds
   the pool to its owner; a request from another owner (a second event loop, for example) gets a
   fresh `httpx` client, and the old one is dropped without being touched, since its loop may be
   closed.
@@ -19,13 +19,13 @@ front of it. docs/scaling.md explains the design; in short:
   thousands of streams then neither floods the server's accept queue with connection attempts
   nor holds thousands of half-open connections' working memory at the same moment.
 - **Admission.** At most `max_connections` requests are inside httpx's pool at once; the others
-  wait in FIFO order in `phoson._admission` and are admitted one by one as connections come
+  wait in FIFO order in `phoson._slots` and are admitted one by one as connections come
   back. A wait longer than the pool timeout raises `PhosonTimeoutError` saying the pool is
   exhausted.
 - **Closing.** `close()` closes the `httpx` client when it belongs to this loop (or to no loop
   yet); any later call raises `PhosonError` ("... client is closed ...").
 
-A caller's own `http_client=` is used as it is: never renewed, never closed, never gated.
+A caller's own `http_client=` is used as it is: never renewed, never closed, never queued for a slot.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from .. import _admission
-from .._admission import AsyncAdmissionGate, GateClosed, GateTimeout
+from .. import _ownership
 from .._exceptions import PhosonError
 from .._logging import logger
+from .._slots import AsyncSlotQueue, SlotsClosed, SlotTimeout
 from .._types import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
@@ -74,22 +74,22 @@ def client_closed_error() -> PhosonError:
 
 
 class _Shard:
-    """One `httpx` client of a pool, how many requests use its connections now, and the gate
-    its new connections pass (shared by the shards of one pool and event loop)."""
+    """One `httpx` client of a pool, how many requests use its connections now, and the turns
+    its new connections take (shared by the shards of one pool and event loop)."""
 
-    __slots__ = ("capacity", "connecting", "http", "in_use")
+    __slots__ = ("capacity", "connect_turns", "http", "in_use")
 
     def __init__(
-        self, http: httpx.AsyncClient, capacity: int, connecting: AsyncAdmissionGate | None
+        self, http: httpx.AsyncClient, capacity: int, connect_turns: AsyncSlotQueue | None
     ) -> None:
         self.http = http
         self.capacity = capacity
-        self.connecting = connecting
+        self.connect_turns = connect_turns
         self.in_use = 0
 
 
 class AsyncPool:
-    """The `httpx` clients and the admission gate of one client and its `with_options` copies.
+    """The `httpx` clients and the slot queue of one client and its `with_options` copies.
 
     The pool's connections are split into shards of at most `SHARD_SIZE`, one `httpx` client
     each: httpcore scans every connection of its pool on every request and response, so a
@@ -111,12 +111,12 @@ class AsyncPool:
         self._lock = threading.Lock()
         self._given = http_client
         self._ssl_context: ssl.SSLContext | None = None
-        self._shards, self._gate = self._new_connections()
+        self._shards, self._slots = self._new_connections()
         self._owner: object = _UNBOUND
-        #: Closes the current `httpx` clients when their event loop ends (see `_admission`).
+        #: Closes the current `httpx` clients when their event loop ends (see `_ownership`).
         self._loop_end: AsyncGenerator[None, None] | None = None
         self.closed = False
-        _admission.forget_after_fork(self)
+        _ownership.call_after_fork(self)
 
     @property
     def http_client(self) -> httpx.AsyncClient:
@@ -124,23 +124,24 @@ class AsyncPool:
         return self._shards[0].http
 
     @property
-    def gate(self) -> AsyncAdmissionGate | None:
-        """The current admission gate (None for a caller's `http_client=`)."""
-        return self._gate
+    def slots(self) -> AsyncSlotQueue | None:
+        """The current slot queue (None for a caller's `http_client=`)."""
+        return self._slots
 
-    def _new_connections(self) -> tuple[list[_Shard], AsyncAdmissionGate | None]:
-        """A fresh first shard and gate (a caller's client is its own only shard, ungated)."""
+    def _new_connections(self) -> tuple[list[_Shard], AsyncSlotQueue | None]:
+        """A fresh first shard and slot queue (a caller's client is its own only shard, with
+        no queue)."""
         if self._given is not None:
             return [_Shard(self._given, 0, None)], None
         slots = self._limits.max_connections
-        gate = AsyncAdmissionGate(slots) if slots else None
-        return [self._new_shard(0, AsyncAdmissionGate(CONNECTS_AT_ONCE))], gate
+        queue = AsyncSlotQueue(slots) if slots else None
+        return [self._new_shard(0, AsyncSlotQueue(CONNECTS_AT_ONCE))], queue
 
-    def _new_shard(self, index: int, connecting: AsyncAdmissionGate) -> _Shard:
+    def _new_shard(self, index: int, connect_turns: AsyncSlotQueue) -> _Shard:
         limits = self._limits
         total = limits.max_connections
-        if total is None:  # no limit: one shard, no gate
-            return _Shard(self._new_http(limits, None, connecting), 0, connecting)
+        if total is None:  # no limit: one shard, no slot queue
+            return _Shard(self._new_http(limits, None, connect_turns), 0, connect_turns)
         capacity = min(SHARD_SIZE, total - index * SHARD_SIZE)
         keepalive = limits.max_keepalive_connections
         if keepalive is not None:  # each shard keeps its share of the idle connections
@@ -153,13 +154,13 @@ class AsyncPool:
         if index and self._ssl_context is None:
             self._ssl_context = httpx.create_ssl_context()  # one for every later shard
         context = self._ssl_context if index else None
-        return _Shard(self._new_http(shard_limits, context, connecting), capacity, connecting)
+        return _Shard(self._new_http(shard_limits, context, connect_turns), capacity, connect_turns)
 
     def _new_http(
         self,
         limits: httpx.Limits,
         context: ssl.SSLContext | None,
-        connecting: AsyncAdmissionGate,
+        connect_turns: AsyncSlotQueue,
     ) -> httpx.AsyncClient:
         http = httpx.AsyncClient(
             timeout=self._timeout,
@@ -167,17 +168,17 @@ class AsyncPool:
             follow_redirects=False,
             verify=context if context is not None else True,
         )
-        _pace_connects(http, connecting)
+        _pace_connects(http, connect_turns)
         return http
 
-    def _bind(self) -> tuple[list[_Shard], AsyncAdmissionGate | None]:
-        """The shards and gate for a request from the running loop, renewed if the pool was
+    def _bind(self) -> tuple[list[_Shard], AsyncSlotQueue | None]:
+        """The shards and slot queue for a request from the running loop, renewed if the pool was
         opened by another loop or inherited across a fork."""
         if self.closed:
             raise client_closed_error()
-        owner = _admission.apool_owner()
+        owner = _ownership.acurrent_owner()
         if self._owner is owner:
-            return self._shards, self._gate
+            return self._shards, self._slots
         with self._lock:
             if self._owner is _UNBOUND:
                 self._owner = owner
@@ -196,9 +197,9 @@ class AsyncPool:
                     # process. Their sockets are released when they are garbage collected.
                     why = "os.fork()" if self._owner is _FORKED else "another event loop"
                     logger.debug("phoson: new connection pool (the old one belongs to %s)", why)
-                    (self._shards, self._gate), self._owner = self._new_connections(), owner
+                    (self._shards, self._slots), self._owner = self._new_connections(), owner
                     self._loop_end = None
-            return self._shards, self._gate
+            return self._shards, self._slots
 
     def after_fork_in_child(self) -> None:
         """Called in the child of `os.fork()`: forget the parent's connections."""
@@ -212,7 +213,7 @@ class AsyncPool:
     def _take_shard(self, shards: list[_Shard]) -> _Shard:
         """Count a request in the first shard with a free connection, created if need be.
 
-        The gate admits no more requests than all shards together hold, so one always has
+        The slot queue admits no more requests than all shards together hold, so one always has
         room. The count is kept under the pool's lock: the blocking client's threads take
         and give back places at the same time.
         """
@@ -221,56 +222,56 @@ class AsyncPool:
                 if shard.in_use < shard.capacity:
                     break
             else:
-                connecting = shards[0].connecting
-                assert connecting is not None  # only a caller's client has none, and one shard
-                shard = self._new_shard(len(shards), connecting)
+                connect_turns = shards[0].connect_turns
+                assert connect_turns is not None  # only a caller's client has none, and one shard
+                shard = self._new_shard(len(shards), connect_turns)
                 shards.append(shard)
             shard.in_use += 1
             return shard
 
-    def _leave(self, gate: AsyncAdmissionGate | None, shard: _Shard) -> None:
-        """Give a request's place back: first to its shard, then to the gate, which may hand
+    def _leave(self, slots: AsyncSlotQueue | None, shard: _Shard) -> None:
+        """Give a request's place back: first to its shard, then to the queue, which may hand
         it at once to a waiting request (that request must find the shard's room free)."""
-        if gate is not None:
+        if slots is not None:
             with self._lock:
                 shard.in_use -= 1
-            gate.leave()
+            slots.give_back()
 
     async def send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        """Send one request once (no retries) through the admission gate.
+        """Send one request once (no retries) through the slot queue.
 
         A plain response is read and closed before it is returned, so its place in the pool
         is given back at once; a streamed one keeps its place until its body is closed.
         """
-        shards, gate = self._bind()
+        shards, slots = self._bind()
         if self._loop_end is None and self._own_http:
-            self._loop_end = await _admission.aclose_at_loop_end(partial(_close_all, shards))
+            self._loop_end = await _ownership.aclose_at_loop_end(partial(_close_all, shards))
         # 1. Wait for a place in the pool (at once, unless every connection is in use).
-        if gate is None:
+        if slots is None:
             shard = shards[0]
         else:
             try:
-                await gate.enter(request.extensions.get("timeout", {}).get("pool"))
-            except GateTimeout:
+                await slots.take(request.extensions.get("timeout", {}).get("pool"))
+            except SlotTimeout:
                 raise self._exhausted(request) from None
-            except GateClosed:
+            except SlotsClosed:
                 raise client_closed_error() from None
             shard = self._take_shard(shards)
         # 2. Send; give the place back when the response is done with the connection.
         try:
             response = await shard.http.send(request, stream=stream, follow_redirects=False)
         except httpx.PoolTimeout:
-            self._leave(gate, shard)
+            self._leave(slots, shard)
             raise self._exhausted(request) from None
         except BaseException:
-            self._leave(gate, shard)
+            self._leave(slots, shard)
             raise
         if not stream:
-            self._leave(gate, shard)
+            self._leave(slots, shard)
             return response
         body = response.stream
         assert isinstance(body, httpx.AsyncByteStream)  # httpx's own, for a client's response
-        response.stream = _PooledBody(body, partial(self._leave, gate, shard))
+        response.stream = _PooledBody(body, partial(self._leave, slots, shard))
         return response
 
     def _exhausted(self, request: httpx.Request) -> httpx.PoolTimeout:
@@ -294,9 +295,9 @@ class AsyncPool:
         if self.closed:
             return
         self.closed = True
-        if self._gate is not None:
-            self._gate.close()  # requests waiting for a connection fail at once
-        if self._own_http and self._owner in (_UNBOUND, _admission.apool_owner()):
+        if self._slots is not None:
+            self._slots.close()  # requests waiting for a connection fail at once
+        if self._own_http and self._owner in (_UNBOUND, _ownership.acurrent_owner()):
             handle, self._loop_end = self._loop_end, None
             if handle is not None:
                 await handle.aclose()  # runs its clean-up now, instead of at the loop's end
@@ -304,7 +305,7 @@ class AsyncPool:
         # Otherwise it belongs to a caller, another event loop or the parent process: leave it.
 
 
-def _pace_connects(http: httpx.AsyncClient, connecting: AsyncAdmissionGate) -> None:
+def _pace_connects(http: httpx.AsyncClient, connect_turns: AsyncSlotQueue) -> None:
     """Put `_PacedConnects` in front of the network backend of `http`'s own transport.
 
     httpx takes no network backend argument, so this reaches into its transport's httpcore
@@ -314,7 +315,7 @@ def _pace_connects(http: httpx.AsyncClient, connecting: AsyncAdmissionGate) -> N
     pool: Any = getattr(getattr(http, "_transport", None), "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if backend is not None:
-        pool._network_backend = _PacedConnects(backend, connecting)
+        pool._network_backend = _PacedConnects(backend, connect_turns)
 
 
 class _PacedConnects:
@@ -322,11 +323,11 @@ class _PacedConnects:
     a time. Further connects wait in FIFO order, for at most their connect timeout: the wait
     and the connect together take no longer than the timeout the request was given."""
 
-    __slots__ = ("_backend", "_gate")
+    __slots__ = ("_backend", "_turns")
 
-    def __init__(self, backend: httpcore.AsyncNetworkBackend, gate: AsyncAdmissionGate) -> None:
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, turns: AsyncSlotQueue) -> None:
         self._backend = backend
-        self._gate = gate
+        self._turns = turns
 
     async def connect_tcp(
         self,
@@ -339,8 +340,8 @@ class _PacedConnects:
         # 1. Wait for a turn (at once, unless `CONNECTS_AT_ONCE` connects are under way).
         started = time.monotonic()
         try:
-            await self._gate.enter(timeout)
-        except GateTimeout:
+            await self._turns.take(timeout)
+        except SlotTimeout:
             raise httpx.ConnectTimeout(
                 f"no connection to {host}:{port} could be started within the connect timeout: "
                 f"{CONNECTS_AT_ONCE} others of this client were being opened. Raise the "
@@ -358,7 +359,7 @@ class _PacedConnects:
                 socket_options=socket_options,
             )
         finally:
-            self._gate.leave()
+            self._turns.give_back()
 
     async def connect_unix_socket(
         self,
@@ -394,7 +395,7 @@ class _PooledBody(httpx.AsyncByteStream):
     def __init__(self, body: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
         self._body: httpx.AsyncByteStream | None = body
         self._release: Callable[[], None] | None = release
-        self._generation = _admission.fork_generation
+        self._generation = _ownership.fork_generation
         self._chunks: AsyncIterator[bytes] | None = None
 
     def __aiter__(self) -> Self:
@@ -406,7 +407,7 @@ class _PooledBody(httpx.AsyncByteStream):
     def __anext__(self) -> Awaitable[bytes]:
         # Hands on the inner iterator's next step rather than taking it in a frame of its own:
         # about 1,100 instructions fewer a chunk (see `drop_awaitable` in build_sync.py).
-        if self._generation != _admission.fork_generation:
+        if self._generation != _ownership.fork_generation:
             raise httpx.ReadError(
                 "this response was opened before os.fork(): its connection belongs to the "
                 "parent process, so the child cannot read it"
@@ -416,7 +417,7 @@ class _PooledBody(httpx.AsyncByteStream):
         return self._chunks.__anext__()
 
     async def aclose(self) -> None:
-        if self._generation != _admission.fork_generation:
+        if self._generation != _ownership.fork_generation:
             return  # the parent's connection: the child neither closes it nor frees its place
         release, self._release = self._release, None  # a second close releases nothing
         body, chunks, self._body, self._chunks = self._body, self._chunks, None, None

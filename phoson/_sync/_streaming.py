@@ -14,7 +14,7 @@ reader then ends quietly; no event is delivered and no request is sent after it 
 stream dropped without being closed gives its connection back when it is garbage-collected.
 
 The iterators are classes, not generators, so that `close()` never meets a generator that is
-"already running" in another task or thread; `phoson._gate` coordinates the two sides.
+"already running" in another task or thread; `phoson._stream_closer` coordinates the two sides.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from .._exceptions import (
     PhosonResponseValidationError,
     RunFailedError,
 )
-from .._gate import Interruptible, ReaderGate
 from .._logging import logger
 from .._misuse import BlockingStreamUsage
 from .._models import RunDoneEvent, StreamEvent
 from .._snapshot import ToolCall
 from .._sse import ServerSentEvent
+from .._stream_closer import StreamCloser, WakeOnClose
 from .._streaming import StreamState, is_event_stream
 from .._tracing import NO_SPAN, CallSpan
 from .._types import WriteRequestOptions
@@ -79,11 +79,11 @@ class MessageStream(BlockingStreamUsage):
         # One key for the whole run: retries and resumes must reach the same run.
         self._idempotency_key = options.get("idempotency_key") or new_idempotency_key()
         self._state = StreamState(requester.config.max_event_size)
-        self._gate = ReaderGate()
+        self._closer = StreamCloser()
         self._response: httpx.Response | None = None
         #: The scope `close()` cancels to end a wait for the response's next bytes; None when
-        #: it shuts the response's socket down instead (see `ReaderGate.interruptible_read`).
-        self._read_wait: Interruptible | None = None
+        #: it shuts the response's socket down instead (see `StreamCloser.wake_for_read`).
+        self._read_wait: WakeOnClose | None = None
         # The latest response, kept after it is closed: its status and headers stay readable.
         self._last_response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
@@ -97,7 +97,7 @@ class MessageStream(BlockingStreamUsage):
         self._span: CallSpan = NO_SPAN
 
     def __repr__(self) -> str:
-        if self._gate.closing:
+        if self._closer.closing:
             status = "closed"
         elif self._state.finished:
             status = "finished"
@@ -154,12 +154,12 @@ class MessageStream(BlockingStreamUsage):
     @property
     def closed(self) -> bool:
         """True once `close()` was called (or the `with` block ended, or the stream failed)."""
-        return self._gate.closing
+        return self._closer.closing
 
     # -- Opening and closing ---------------------------------------------------------------
 
     def __enter__(self) -> Self:
-        if not self._opened and not self._gate.closing:
+        if not self._opened and not self._closer.closing:
             try:
                 self._open()
             except BaseException as error:
@@ -181,19 +181,19 @@ class MessageStream(BlockingStreamUsage):
         A reader waiting for the next event (or before a reconnect) stops at once and ends
         quietly; after `close()` returns no event is delivered and no request is sent.
         """
-        gate = self._gate
+        closer = self._closer
         self._span.end_stream(self._state)
         # 1. Stop the reader: it checks `closing` after every wait, and its wait ends now.
         #    Events already decoded but not yet delivered are dropped.
-        gate.interrupt(self._response)
+        closer.interrupt(self._response)
         self._pending = iter(())
         # 2. Once it has let go of the connection, close the response (even in a task being
         #    cancelled: the connection must go back to the pool).
-        with gate.shielded(), gate:
+        with closer.shielded(), closer:
             self._close_response()
 
     def _close_response(self) -> None:
-        """Close the current response and its byte iterator. Called with the gate held."""
+        """Close the current response and its byte iterator. Called with the closer held."""
         chunks, guard = self._chunks, self._guard
         self._response = self._chunks = self._guard = None
         try:
@@ -209,7 +209,7 @@ class MessageStream(BlockingStreamUsage):
 
     def _open(self) -> None:
         """Send the request (again, with `Last-Event-ID`, when resuming) and check the answer."""
-        gate = self._gate
+        closer = self._closer
         self._opened = True
         response: httpx.Response | None = None
         if self._span is NO_SPAN:
@@ -219,7 +219,7 @@ class MessageStream(BlockingStreamUsage):
         # 1. Send; `close()` from elsewhere cancels this (in the event-loop client).
         try:
             with self._span.current():
-                with gate.interruptible():
+                with closer.wake_on_close():
                     response = self._requester.send(
                         self._call,
                         self._options,
@@ -232,13 +232,13 @@ class MessageStream(BlockingStreamUsage):
             self._fail(error)
         if response is None:
             return  # closed while sending
-        with gate:
+        with closer:
             # 2. Closed while the request was on its way: give the response straight back.
             self._guard = _close_when_dropped(response)
             next(self._guard)
             self._response = self._last_response = response
-            self._read_wait = gate.interruptible_read(response)
-            if gate.closing:
+            self._read_wait = closer.wake_for_read(response)
+            if closer.closing:
                 self._close_response()
                 return
             self._request_id = response.headers.get("x-request-id", self._request_id)
@@ -295,7 +295,7 @@ class MessageStream(BlockingStreamUsage):
     def _fail(self, error: PhosonError) -> NoReturn:
         """The stream cannot go on: remember why (later reads say so) and raise `error`."""
         self._failure = error
-        self._gate.stop()
+        self._closer.stop()
         raise error
 
     # -- Reading ---------------------------------------------------------------------------
@@ -325,20 +325,20 @@ class MessageStream(BlockingStreamUsage):
 
     def _read_sse(self) -> ServerSentEvent | None:
         state = self._state
-        gate = self._gate
-        while not state.finished and not gate.closing:
+        closer = self._closer
+        while not state.finished and not closer.closing:
             if not self._opened:
                 self._open()
                 continue
             failure: httpx.HTTPError | None = None
             reason = ""
             batch: list[ServerSentEvent] = []
-            # The gate, held in plain calls rather than a `with` block: cheaper, once a chunk.
-            if not gate.try_hold():
-                gate.hold()
+            # The closer, held in plain calls rather than a `with` block: cheaper, once a chunk.
+            if not closer.try_hold():
+                closer.hold()
             try:
                 chunks = self._chunks
-                if gate.closing or chunks is None:
+                if closer.closing or chunks is None:
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
@@ -352,10 +352,10 @@ class MessageStream(BlockingStreamUsage):
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:
                     failure, reason = exc, f"{type(exc).__name__}: {exc}"
-                # Closed during the read? (Spelt `self._gate`: a type checker would take
-                # `gate.closing` as still false from the check above, though another task or
+                # Closed during the read? (Spelt `self._closer`: a type checker would take
+                # `closer.closing` as still false from the check above, though another task or
                 # thread may have set it during the read.)
-                if self._gate.closing:
+                if self._closer.closing:
                     break
                 # 2. The run's final event (or a break): close now. Nothing after it is read.
                 if state.finished or reason:
@@ -363,7 +363,7 @@ class MessageStream(BlockingStreamUsage):
                         self._span.end_stream(state, batch)  # the span ends at the final event
                     self._close_response()
             finally:
-                gate.release()
+                closer.release()
             if batch:
                 self._reconnects = 0
                 if len(batch) == 1:
@@ -403,8 +403,8 @@ class MessageStream(BlockingStreamUsage):
             max_retries,
         )
         # `close()` during this wait ends it, and no request is sent.
-        self._gate.sleep(delay)
-        if self._gate.closing:
+        self._closer.sleep(delay)
+        if self._closer.closing:
             return
         state.reconnected()
         try:

@@ -270,18 +270,18 @@ def test_a_stream_waiting_for_a_connection_can_be_closed(server: LocalPhosonServ
     try:
         with small_pool(server, 1, timeout=httpx.Timeout(30, pool=20)) as client:
             conversation = new_conversation(client)
-            gate = client._requester.pool.gate
-            assert gate is not None
+            slots = client._requester.pool.slots
+            assert slots is not None
             words = " ".join(["word"] * 200)
             with client.messages.stream(conversation, words) as holder:
                 assert (holder.__next__()).type == "token"  # holds the only connection
                 sent = len(server.stats.requests)
                 waiting = client.messages.stream(conversation, "hi")
-                received = close_while_reading(waiting, lambda _: gate.waiting == 1)
-                assert received == [] and gate.waiting == 0 and gate.in_use == 1
+                received = close_while_reading(waiting, lambda _: slots.waiting == 1)
+                assert received == [] and slots.waiting == 0 and slots.in_use == 1
                 assert len(server.stats.requests) == sent  # nothing was sent for it
             agents = client.agents.list()  # the freed connection serves the next call
             assert len(agents) == 1
-            assert gate.in_use == 0
+            assert slots.in_use == 0
     finally:
         server.event_delay = 0.0

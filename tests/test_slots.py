@@ -1,5 +1,5 @@
-"""The admission gates in front of the connection pool (phoson/_admission.py): FIFO turns, no
-place lost to a timeout or a cancellation, and a closed gate turns waiters away."""
+"""The slot queues in front of the connection pool (phoson/_slots.py): FIFO turns, no
+place lost to a timeout or a cancellation, and a closed queue turns waiters away."""
 
 from __future__ import annotations
 
@@ -13,23 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phoson._admission import (
-    WAIT_WATCHER,
-    AdmissionGate,
-    AsyncAdmissionGate,
-    GateClosed,
-    GateInterrupted,
-    GateTimeout,
-    _Queue,
-    _Waiter,
-)
+from phoson._slots import AsyncSlotQueue, SlotQueue, SlotsClosed, SlotTimeout, _SlotCount, _Waiter
+from phoson._stream_closer import WAIT_WATCHER, WaitInterrupted
 
 
 @given(st.integers(1, 4), st.lists(st.sampled_from(["enter", "leave", "give_up"]), max_size=80))
 def test_queue_never_overfills_and_serves_in_order(slots: int, operations: list[str]) -> None:
     """Whatever mix of arrivals, departures and give-ups, at most `slots` hold a place at once,
     waiters are admitted in arrival order, and once everyone has left every place is free."""
-    queue = _Queue(slots)
+    queue = _SlotCount(slots)
     holders: list[int] = []
     queued: dict[int, _Waiter] = {}
     from_queue: list[int] = []
@@ -41,33 +33,33 @@ def test_queue_never_overfills_and_serves_in_order(slots: int, operations: list[
 
     for arrival, operation in enumerate(operations):
         if operation == "enter":
-            if queue.try_enter():
+            if queue.try_take():
                 holders.append(arrival)
             else:
                 queued[arrival] = _Waiter(partial(woken, arrival))
                 queue.waiters.append(queued[arrival])
         elif operation == "leave" and holders:
             holders.pop(0)
-            queue.leave()
+            queue.give_back()
         elif operation == "give_up" and queued:
             queued.pop(max(queued)).gave_up = True
         assert len(holders) <= slots and queue.in_use == len(holders)
         assert from_queue == sorted(from_queue)
     while holders:
         holders.pop()
-        queue.leave()
+        queue.give_back()
     assert not queued and queue.free == slots
 
 
 async def test_async_gate_admits_in_arrival_order() -> None:
-    """Tasks that wait for a full gate are admitted one by one in the order they arrived."""
-    gate = AsyncAdmissionGate(2)
-    await gate.enter(None)
-    await gate.enter(None)
+    """Tasks that wait for a full queue are admitted one by one in the order they arrived."""
+    slots = AsyncSlotQueue(2)
+    await slots.take(None)
+    await slots.take(None)
     admitted: list[int] = []
 
     async def waiter(number: int) -> None:
-        await gate.enter(None)
+        await slots.take(None)
         admitted.append(number)
 
     async with anyio.create_task_group() as group:
@@ -75,96 +67,96 @@ async def test_async_gate_admits_in_arrival_order() -> None:
             group.start_soon(waiter, number)
             await anyio.wait_all_tasks_blocked()  # arrive in this order
         await anyio.wait_all_tasks_blocked()
-        assert gate.waiting == 50 and admitted == []
+        assert slots.waiting == 50 and admitted == []
         for _ in range(50):
-            gate.leave()
+            slots.give_back()
             await anyio.wait_all_tasks_blocked()
     assert admitted == list(range(50))
-    assert gate.in_use == 2
+    assert slots.in_use == 2
 
 
 async def test_async_gate_timeout_and_cancellation_lose_no_place() -> None:
-    """A waiter that times out raises GateTimeout and one that is cancelled leaves the queue;
+    """A waiter that times out raises SlotTimeout and one that is cancelled leaves the queue;
     neither keeps or loses a place, and one admitted as it is cancelled hands its place on."""
-    gate = AsyncAdmissionGate(1)
-    await gate.enter(None)
-    with pytest.raises(GateTimeout):
-        await gate.enter(0.01)
+    slots = AsyncSlotQueue(1)
+    await slots.take(None)
+    with pytest.raises(SlotTimeout):
+        await slots.take(0.01)
     with anyio.move_on_after(0.01):
-        await gate.enter(None)
-    assert gate.waiting == 0
-    gate.leave()
-    await gate.enter(0)  # the one place is free again
-    assert gate.in_use == 1
+        await slots.take(None)
+    assert slots.waiting == 0
+    slots.give_back()
+    await slots.take(0)  # the one place is free again
+    assert slots.in_use == 1
 
-    # Admitted and then cancelled before it ran again: either its enter() returned (it holds
+    # Admitted and then cancelled before it ran again: either its take() returned (it holds
     # the place) or the place went back; never both, never neither.
     entered: list[int] = []
 
     async def enter() -> None:
-        await gate.enter(None)
+        await slots.take(None)
         entered.append(1)
 
     async with anyio.create_task_group() as group:
         group.start_soon(enter)
         await anyio.wait_all_tasks_blocked()
-        gate.leave()  # admits the waiter...
+        slots.give_back()  # admits the waiter...
         group.cancel_scope.cancel()  # ...which is cancelled before it runs again
-    assert gate.in_use == len(entered)
+    assert slots.in_use == len(entered)
 
 
 async def test_async_gate_close_turns_waiters_away() -> None:
-    """Closing the gate wakes every waiter with GateClosed and refuses newcomers."""
-    gate = AsyncAdmissionGate(1)
-    await gate.enter(None)
+    """Closing the queue wakes every waiter with SlotsClosed and refuses newcomers."""
+    slots = AsyncSlotQueue(1)
+    await slots.take(None)
     outcomes: list[str] = []
 
     async def waiter() -> None:
         try:
-            await gate.enter(None)
-        except GateClosed:
+            await slots.take(None)
+        except SlotsClosed:
             outcomes.append("closed")
 
     async with anyio.create_task_group() as group:
         for _ in range(3):
             group.start_soon(waiter)
         await anyio.wait_all_tasks_blocked()
-        gate.close()
+        slots.close()
     assert outcomes == ["closed"] * 3
-    with pytest.raises(GateClosed):
-        await gate.enter(None)
+    with pytest.raises(SlotsClosed):
+        await slots.take(None)
 
 
 def test_thread_gate_admits_in_order_and_times_out() -> None:
-    """Threads waiting at a full gate are admitted in arrival order; one that waits too long
-    raises GateTimeout and keeps no place."""
-    gate = AdmissionGate(1)
-    gate.enter(None)
+    """Threads waiting at a full queue are admitted in arrival order; one that waits too long
+    raises SlotTimeout and keeps no place."""
+    slots = SlotQueue(1)
+    slots.take(None)
     admitted: list[int] = []
 
     def waiter(number: int) -> None:
-        gate.enter(5)
+        slots.take(5)
         admitted.append(number)
-        gate.leave()
+        slots.give_back()
 
     threads = []
     for number in range(20):
         thread = threading.Thread(target=waiter, args=(number,))
         thread.start()
         threads.append(thread)
-        while gate.waiting < number + 1:
+        while slots.waiting < number + 1:
             time.sleep(0.001)
-    gate.leave()
+    slots.give_back()
     for thread in threads:
         thread.join(5)
     assert admitted == list(range(20))
-    gate.enter(0)
-    with pytest.raises(GateTimeout):
-        gate.enter(0.01)
-    assert gate.waiting == 0 and gate.in_use == 1
-    gate.close()
-    with pytest.raises(GateClosed):
-        gate.enter(None)
+    slots.take(0)
+    with pytest.raises(SlotTimeout):
+        slots.take(0.01)
+    assert slots.waiting == 0 and slots.in_use == 1
+    slots.close()
+    with pytest.raises(SlotsClosed):
+        slots.take(None)
 
 
 class _Watcher:
@@ -184,19 +176,19 @@ class _Watcher:
 
 
 def test_thread_gate_wait_ends_when_its_stream_is_closed() -> None:
-    """A thread waiting at a full gate for a stream that is closed from another thread raises
-    GateInterrupted at once (or before waiting, if the stream was closing already), gives up
-    its place, and a later `leave()` admits the next waiter instead."""
-    gate = AdmissionGate(1)
-    gate.enter(None)
+    """A thread waiting at a full queue for a stream that is closed from another thread raises
+    WaitInterrupted at once (or before waiting, if the stream was closing already), gives up
+    its place, and a later `give_back()` admits the next waiter instead."""
+    slots = SlotQueue(1)
+    slots.take(None)
     outcome: list[str] = []
 
     def wait_for(watcher: _Watcher) -> None:
         WAIT_WATCHER.set(watcher)
         try:
-            gate.enter(30)
+            slots.take(30)
             outcome.append("admitted")
-        except GateInterrupted:
+        except WaitInterrupted:
             outcome.append("interrupted")
 
     watcher = _Watcher()
@@ -209,11 +201,11 @@ def test_thread_gate_wait_ends_when_its_stream_is_closed() -> None:
     stop()  # a second close changes nothing
     thread.join(5)
     assert outcome == ["interrupted"] and watcher.stop is None
-    assert gate.waiting == 0 and gate.in_use == 1
+    assert slots.waiting == 0 and slots.in_use == 1
     already = threading.Thread(target=wait_for, args=(_Watcher(closing=True),))
     already.start()
     already.join(5)
     assert outcome == ["interrupted"] * 2
-    gate.leave()  # the place is free again, not handed to an interrupted waiter
-    gate.enter(0)
-    assert gate.in_use == 1
+    slots.give_back()  # the place is free again, not handed to an interrupted waiter
+    slots.take(0)
+    assert slots.in_use == 1

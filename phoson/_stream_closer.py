@@ -1,11 +1,11 @@
 """How `close()` reaches a stream's reader, from another task or thread.
 
 A stream has one reader (the code iterating it) and may be closed from anywhere: a Stop
-button's task, a watchdog thread, the reader itself. `ReaderGate` is a seam between the two
+button's task, a watchdog thread, the reader itself. `StreamCloser` is a seam between the two
 clients, like `phoson._sleep`: the async client uses its `async with` half, the blocking client
 (which unasync generates, turning `async with` into `with`) its `with` half.
 
-- The reader holds the gate while it touches the connection (reads a chunk, swaps or closes the
+- The reader holds the closer while it touches the connection (reads a chunk, swaps or closes the
   response); `close()` holds it while it closes. So the httpx objects of a stream are used by
   one party at a time, whoever calls `close()`.
 - `close()` first calls `interrupt()`: it sets `closing` (the reader checks it after every
@@ -21,28 +21,46 @@ import socket
 import threading
 from asyncio.trsock import TransportSocket
 from collections.abc import Callable
-from contextvars import Token
+from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
 from . import _sleep
-from ._admission import WAIT_WATCHER, GateInterrupted, WaitWatcher
 
 if TYPE_CHECKING:
     import httpx
 
 __all__ = [
-    "Interruptible",
-    "ReaderGate",
+    "WAIT_WATCHER",
     "Shielded",
+    "StreamCloser",
+    "WaitInterrupted",
+    "WaitWatcher",
+    "WakeOnClose",
     "shutdown_socket",
     "socket_of",
 ]
 
 
-class ReaderGate:
+class WaitInterrupted(Exception):
+    """The thread's stream was closed from elsewhere while it waited (for a slot, say)."""
+
+
+class WaitWatcher(Protocol):
+    """What a blocking stream offers a thread waiting on its behalf (for a slot in the pool):
+    `close()` from another thread calls `stop` (at once, if the stream is closing already)."""
+
+    def watch(self, stop: Callable[[], None] | None) -> None: ...
+
+
+#: The watcher of the stream this thread is opening (set by the stream around its request).
+#: The coroutine client needs none: closing cancels the waiting task's scope instead.
+WAIT_WATCHER: ContextVar[WaitWatcher | None] = ContextVar("phoson_wait_watcher", default=None)
+
+
+class StreamCloser:
     """Mutual exclusion between a stream's reader and `close()`, and the way to wake the reader."""
 
     __slots__ = ("_busy", "_idle", "_lock", "_scope", "_stop_wait", "_wake", "closing")
@@ -66,7 +84,7 @@ class ReaderGate:
         """Mark the stream as closing without waking anyone (the reader itself gives up)."""
         self.closing = True
 
-    # -- The async half: `async with gate:` ---------------------------------------------------
+    # -- The async half: `async with closer:` ---------------------------------------------------
 
     async def __aenter__(self) -> None:
         while self._busy:
@@ -104,7 +122,7 @@ class ReaderGate:
         if idle is not None:
             idle.set()
 
-    # -- The blocking half: `with gate:` ------------------------------------------------------
+    # -- The blocking half: `with closer:` ------------------------------------------------------
 
     def __enter__(self) -> None:
         self._lock.acquire()
@@ -130,24 +148,24 @@ class ReaderGate:
 
     # -- Waking the reader --------------------------------------------------------------------
 
-    def interruptible(self) -> Interruptible:
-        """`async with gate.interruptible():` around a wait that `interrupt()` may end early
+    def wake_on_close(self) -> WakeOnClose:
+        """`async with closer.wake_on_close():` around a wait that `interrupt()` may end early
         (the async client; the blocking client's `with` is a no-op)."""
-        return Interruptible(self)
+        return WakeOnClose(self)
 
-    def interruptible_read(self, response: httpx.Response | None) -> Interruptible | None:
+    def wake_for_read(self, response: httpx.Response | None) -> WakeOnClose | None:
         """What to wrap a read of the response's body in, so that `interrupt()` ends it: None
         when the response has a socket, which `interrupt()` shuts down (the reader holds the
-        gate while it reads), so no cancel scope is needed: one per chunk would cost the async
+        closer while it reads), so no cancel scope is needed: one per chunk would cost the async
         client about 10 µs an event. A response without a socket (an in-process transport)
         gets the cancel scope.
         """
         if response is not None and socket_of(response) is not None:
             return None
-        return Interruptible(self)
+        return WakeOnClose(self)
 
     def shielded(self) -> Shielded:
-        """`async with gate.shielded():` around closing, so that a cancelled task still gives
+        """`async with closer.shielded():` around closing, so that a cancelled task still gives
         its connection back (async client; closing a socket does not wait on the network)."""
         return Shielded()
 
@@ -172,12 +190,12 @@ class ReaderGate:
         if scope is not None:
             scope.cancel()
         if response is not None and (self._lock.locked() or self._busy):
-            # The reader holds the gate: it may be waiting for bytes on this socket.
+            # The reader holds the closer: it may be waiting for bytes on this socket.
             shutdown_socket(response)
 
     async def asleep(self, seconds: float) -> None:
         """Wait before a reconnect; `interrupt()` ends the wait early."""
-        async with self.interruptible():
+        async with self.wake_on_close():
             await _sleep.asleep(seconds)
 
     def sleep(self, seconds: float) -> None:
@@ -192,22 +210,22 @@ class ReaderGate:
         _sleep.sleep(seconds, until=wake)
 
 
-class Interruptible:
-    """A cancel scope that `ReaderGate.interrupt()` cancels; swallows only its own cancel."""
+class WakeOnClose:
+    """A cancel scope that `StreamCloser.interrupt()` cancels; swallows only its own cancel."""
 
-    __slots__ = ("_gate", "_scope", "_watching")
+    __slots__ = ("_closer", "_scope", "_watching")
 
-    def __init__(self, gate: ReaderGate) -> None:
-        self._gate = gate
+    def __init__(self, closer: StreamCloser) -> None:
+        self._closer = closer
         self._scope: anyio.CancelScope | None = None
         self._watching: Token[WaitWatcher | None] | None = None
 
     async def __aenter__(self) -> None:
         scope = anyio.CancelScope()
-        if self._gate.closing:
+        if self._closer.closing:
             scope.cancel()
         scope.__enter__()
-        self._scope = self._gate._scope = scope
+        self._scope = self._closer._scope = scope
 
     async def __aexit__(
         self,
@@ -216,14 +234,14 @@ class Interruptible:
         tb: TracebackType | None,
     ) -> bool:
         scope, self._scope = self._scope, None
-        self._gate._scope = None
+        self._closer._scope = None
         assert scope is not None
         return bool(scope.__exit__(exc_type, exc, tb))
 
     def __enter__(self) -> None:
         # A blocked read is woken by the socket shutdown; a wait for a place in the pool
-        # (`_admission.AdmissionGate`) by `ReaderGate.watch`, found through this variable.
-        self._watching = WAIT_WATCHER.set(self._gate)
+        # (`_slots.SlotQueue`) by `StreamCloser.watch`, found through this variable.
+        self._watching = WAIT_WATCHER.set(self._closer)
 
     def __exit__(
         self,
@@ -236,7 +254,7 @@ class Interruptible:
             WAIT_WATCHER.reset(token)
         # Swallows only the end of a wait that `close()` interrupted, as the async half
         # swallows its own cancellation.
-        return exc_type is None or (exc_type is GateInterrupted and self._gate.closing)
+        return exc_type is None or (exc_type is WaitInterrupted and self._closer.closing)
 
 
 class Shielded:
