@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 
 from phoson import _sleep
 from phoson.testing import LocalPhosonServer
 from tests import budget  # noqa: F401  (loads the hypothesis profile: tests/budget.py)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, object, object]:
+    """`uv run pytest` (the suite, or a directory of it) runs on every core: pytest-xdist's
+    `-n auto`. `-n N` (`-n 0`: one process) or `--tx` wins; named test files or tests
+    (`tests/test_cli.py`, `...::test_x`) run in one process, as do `-p no:xdist`, `-s`,
+    `--pdb` and `--trace` (for debugging: output and the debugger need the one process)."""
+    option = config.option
+    if (
+        config.pluginmanager.hasplugin("xdist")
+        and not hasattr(config, "workerinput")  # a worker: the controller decided
+        and getattr(option, "numprocesses", 0) is None
+        and not getattr(option, "tx", None)
+        and option.capture != "no"
+        and not option.usepdb
+        and not option.trace
+        and not any("::" in arg or Path(arg).is_file() for arg in config.args)
+    ):
+        option.numprocesses = "auto"
+    return (yield)
 
 
 @pytest.fixture(params=["asyncio", "trio"])
