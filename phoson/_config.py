@@ -336,7 +336,9 @@ def resolve_config(
     if api_key is None or (isinstance(api_key, str) and not api_key.strip()):
         raise PhosonError(
             f"No API key: pass api_key=... to the client or set the {API_KEY_ENV} environment "
-            "variable (get a key from the dashboard settings)."
+            "variable (get a key from the dashboard settings). No account yet: "
+            "`python -m phoson.testing` runs a local server and prints the PHOSON_API_KEY "
+            "and PHOSON_BASE_URL to set (on the command line: `phoson --local`)."
         )
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL

@@ -355,3 +355,12 @@ def connection_error_from(exc: Exception, method: str, url: object) -> PhosonCon
     if isinstance(exc, httpx.TimeoutException):
         return PhosonTimeoutError(f"{method} {url} timed out ({kind}: {reason})")
     return PhosonConnectionError(f"{method} {url} failed: {reason} ({kind})")
+
+
+# Tracebacks, reprs and pickles name each public class where users import it from
+# (`phoson.NotFoundError: 404 ...`), not this private module; `phoson.<name>` resolves it.
+for _name in __all__:
+    _public = globals()[_name]
+    if isinstance(_public, type):
+        _public.__module__ = "phoson"
+del _name, _public

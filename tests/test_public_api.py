@@ -44,3 +44,23 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
         assert "PhosonClinet" in str(error)
     else:
         raise AssertionError("no AttributeError")
+
+
+def test_public_exceptions_show_as_phoson_names_in_tracebacks() -> None:
+    """Every exception and warning class in `phoson.__all__` shows as `phoson.<Name>` in a
+    traceback and its repr (not as the private module it lives in), and that name resolves."""
+    import traceback
+
+    classes = [
+        value
+        for name in phoson.__all__
+        if isinstance(value := getattr(phoson, name), type) and issubclass(value, BaseException)
+    ]
+    assert len(classes) >= 20
+    for cls in classes:
+        assert cls.__module__ == "phoson", cls
+        assert getattr(phoson, cls.__qualname__) is cls
+        assert repr(cls) == f"<class 'phoson.{cls.__qualname__}'>"
+    error = phoson.NotFoundError(404, "Agent not found", request_id="req_1")
+    shown = traceback.format_exception_only(error)
+    assert shown[-1].startswith("phoson.NotFoundError: 404 NotFoundError: Agent not found"), shown

@@ -47,10 +47,13 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No key anywhere raises PhosonError at construction, naming PHOSON_API_KEY."""
+    """No key anywhere raises PhosonError at construction, naming PHOSON_API_KEY and, for a
+    newcomer without an account, the local server (`python -m phoson.testing`, `--local`)."""
     monkeypatch.delenv("PHOSON_API_KEY", raising=False)
-    with pytest.raises(PhosonError, match="PHOSON_API_KEY"):
+    with pytest.raises(PhosonError, match="PHOSON_API_KEY") as caught:
         PhosonClient()
+    assert "python -m phoson.testing" in str(caught.value)
+    assert "phoson --local" in str(caught.value)
 
 
 @pytest.mark.parametrize(
