@@ -184,7 +184,7 @@ def test_chat_streams_the_reply_to_stdout_and_reasoning_and_tools_to_stderr(
 def test_chat_creates_an_agent_and_a_conversation_that_can_be_continued(
     api: LocalPhosonServer, sdk: PhosonClient, cli: Runner
 ) -> None:
-    """Without ids, chat makes a "phoson-cli" agent and a conversation; --conversation adds
+    """Without ids, chat starts a conversation with the "phoson-cli" agent; --conversation adds
     the next run to it, and `messages list` shows both runs as a table and as JSON."""
     first = phoson(api, "chat", "Hello")
     assert (first.code, first.out) == (0, reply_text("Hello") + "\n")
@@ -218,6 +218,32 @@ def test_chat_creates_an_agent_and_a_conversation_that_can_be_continued(
         ("user", "And again", None),
         ("assistant", reply_text("And again"), second_run),
     ]
+
+
+def test_chats_without_ids_share_one_phoson_cli_agent(cli: Runner, sdk: PhosonClient) -> None:
+    """Chats without --agent or --conversation all talk to the one agent named "phoson-cli"
+    (the oldest, if there are several), each in a new conversation, so repeated chats leave no
+    pile of agents; --new-agent makes another one and talks to it."""
+
+    def cli_agents() -> list[str]:
+        return [agent.id for agent in sdk.agents.list() if agent.name == "phoson-cli"]
+
+    def chat(*args: str) -> tuple[str, str]:
+        result = cli("chat", *args, "Hello")
+        assert (result.code, result.out) == (0, reply_text("Hello") + "\n"), result
+        _, conversation_id = run_line(result.err)
+        return conversation_id, sdk.conversations.get(conversation_id).agent_id
+
+    first_conversation, agent_id = chat()
+    agents = cli_agents()
+    assert agents[0] == agent_id  # the oldest (the list is in creation order)
+    second_conversation, same_agent = chat()
+    assert (same_agent, cli_agents()) == (agent_id, agents)
+    assert second_conversation != first_conversation
+
+    _, new_agent = chat("--new-agent")
+    assert cli_agents() == [*agents, new_agent]
+    assert chat()[1] == agent_id  # the oldest again
 
 
 def test_chat_reads_the_message_from_stdin(api: LocalPhosonServer, sdk: PhosonClient) -> None:
@@ -395,7 +421,13 @@ def test_local_chat_needs_no_configuration() -> None:
     result = phoson(None, "--local", "chat", "Hello")
     assert result.code == 0, result
     assert result.out == reply_text("Hello") + "\n"
-    run_line(result.err)
+    # The conversation lived in the command's own server: the last line says it cannot be
+    # continued instead of suggesting --conversation.
+    assert re.fullmatch(
+        r"run run_\w+ · conversation conv_\w+ · --local: gone when this command ends, "
+        r"cannot be continued",
+        result.err.splitlines()[-1],
+    ), result.err
 
 
 # -- agents, conversations and messages ------------------------------------------------------
@@ -544,6 +576,19 @@ def test_a_missing_object_exits_1_with_status_and_detail(api: LocalPhosonServer)
     assert re.fullmatch(r"error: 404 Agent not found \(request id req_\w+\)\n", result.err)
 
 
+def test_listing_the_conversations_of_an_unknown_agent_exits_1(
+    cli: Runner, sdk: PhosonClient
+) -> None:
+    """`conversations list --agent ID` says when the agent does not exist (a 404, exit 1)
+    rather than printing an empty table; an agent without conversations gets the empty table."""
+    missing = cli("conversations", "list", "--agent", "agt_missing")
+    assert (missing.code, missing.out) == (1, "")
+    assert missing.err.startswith("error: 404 Agent not found"), missing.err
+    lonely = sdk.agents.create("lonely", "has no conversations")
+    empty = cli("conversations", "list", "--agent", lonely.id)
+    assert (empty.code, empty.out, empty.err) == (0, "ID  AGENT  THREAD  CREATED  TITLE\n", "")
+
+
 def test_a_value_the_server_rejects_exits_1_with_readable_validation_detail(
     api: LocalPhosonServer,
 ) -> None:
@@ -608,6 +653,7 @@ def test_bad_usage_exits_2_with_a_usage_message(api: LocalPhosonServer) -> None:
         (["chat", "--provider", "acme", "Hi"], "invalid choice: 'acme'"),
         (["chat", "--max-tokens", "lots", "Hi"], "invalid int value"),
         (["chat", "--agent", "agt_1", "--conversation", "conv_1", "Hi"], "not allowed with"),
+        (["chat", "--agent", "agt_1", "--new-agent", "Hi"], "not allowed with"),
         (["--local", "--api-key", "k", "agents", "list"], "cannot be combined"),
     ],
 )

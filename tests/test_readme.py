@@ -1,9 +1,18 @@
-"""Every Python example in README.md runs, as written, against the local server.
+"""Every Python block of README.md and docs/*.md runs, as written, against the local server.
 
-A block runs as a script; a block with top-level `await` runs inside a coroutine. Blocks find
-`client`, `agent`, `conv`, `agent_id` and `conversation_id` already made (the README's
-fragments assume them), and `PHOSON_API_KEY`/`PHOSON_BASE_URL` point at the local server. A
-block preceded by `<!-- not run: reason -->` is skipped (signatures, not programs).
+The README says at its top how to run them ("Trying the examples"), and this test does the same:
+
+- a **fragment**, a block with top-level `await` (or `async for`/`async with`), runs after the
+  README's prelude, the block marked `<!-- prelude -->` (it makes `client`, an
+  `AsyncPhosonClient`, and `agent` and `conv` with it), both in one asyncio runner, as
+  `python -m asyncio` runs them typed at its prompt;
+- any other block is a **program**: it runs alone in a fresh namespace (`__name__` is
+  `"__main__"`), as `python file.py` would, so it imports and makes everything it uses.
+
+PHOSON_API_KEY and PHOSON_BASE_URL point at the local server, as the README's "No account yet"
+says to set them. A block preceded by `<!-- not run: reason -->` is skipped (signatures, pytest
+modules): the reason is required, and `test_every_python_block_is_found` checks that no Python
+block escapes (an indented fence, `py` or `python3` as its language).
 """
 
 from __future__ import annotations
@@ -15,8 +24,8 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from types import CodeType
 from typing import Any
 
 import pytest
@@ -24,75 +33,156 @@ import pytest
 from phoson import AsyncPhosonClient, PhosonClient
 from phoson.testing import LocalPhosonServer
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCK = re.compile(r"(<!-- not run: [^>]+-->\s*)?```python\n(.*?)```", re.S)
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+#: The documents whose Python blocks run: the README and every page under docs/.
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+#: A fenced block at the start of a line, with its language and text.
+FENCE = re.compile(r"^```(?P<lang>[^\n`]*)\n(?P<code>.*?)^```[ \t]*$", re.S | re.M)
+#: The marker on the line before a fence: `<!-- not run: reason -->` or `<!-- prelude -->`.
+MARKER = re.compile(r"<!--\s*(?P<kind>not run|prelude)\s*(?::\s*(?P<reason>[^>]*?))?\s*-->\s*\Z")
+#: The names the prelude makes for the fragments.
+PRELUDE_NAMES = ("client", "agent", "conv")
 
 
-def blocks() -> list[tuple[int, str, bool]]:
-    text = README.read_text(encoding="utf-8")
+@dataclass(frozen=True)
+class Block:
+    """One fenced Python block: where it is, its code, and how it runs."""
+
+    document: Path
+    line: int  # of its first line of code
+    code: str
+    kind: str  # "program", "fragment", "prelude" or "not run"
+    reason: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.document.relative_to(ROOT)}:{self.line}"
+
+
+def blocks(document: Path) -> list[Block]:
+    """The Python blocks of one document, in order."""
+    text = document.read_text(encoding="utf-8")
     found = []
-    for match in BLOCK.finditer(text):
-        line = text.count("\n", 0, match.start(2)) + 1
-        found.append((line, match.group(2), match.group(1) is None))
+    for fence in FENCE.finditer(text):
+        if fence["lang"].strip() != "python":
+            continue
+        line = text.count("\n", 0, fence.start("code")) + 1
+        before = text[max(0, fence.start() - 300) : fence.start()]
+        marker = MARKER.search(before)
+        code = fence["code"]
+        if marker is not None:
+            kind, reason = marker["kind"], (marker["reason"] or "").strip()
+        else:
+            kind, reason = ("fragment" if needs_a_loop(code) else "program"), ""
+        found.append(Block(document, line, code, kind, reason))
     return found
 
 
-def compile_block(code: str, filename: str) -> tuple[CodeType, bool]:
-    """Compile a block, allowing top-level `await`; say whether it needs an event loop."""
-    compiled = compile(code, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    return compiled, bool(compiled.co_flags & inspect.CO_COROUTINE)
+def all_blocks() -> list[Block]:
+    return [block for document in DOCUMENTS for block in blocks(document)]
 
 
-def test_readme_has_runnable_examples() -> None:
-    """The README's examples are found, and only a few signature blocks are exempt."""
-    found = blocks()
-    assert len([b for b in found if b[2]]) >= 5
-    assert len([b for b in found if not b[2]]) <= 2
+def needs_a_loop(code: str) -> bool:
+    """Whether the block has top-level `await`, `async for` or `async with`."""
+    compiled = compile(code, "<block>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    return bool(compiled.co_flags & inspect.CO_COROUTINE)
 
 
-@pytest.mark.parametrize(("line", "code", "runnable"), blocks(), ids=lambda v: str(v)[:8])
-def test_readme_example_runs(
-    line: int,
-    code: str,
-    runnable: bool,
+def prelude() -> Block:
+    (found,) = [block for block in blocks(README) if block.kind == "prelude"]
+    return found
+
+
+async def run_in_loop(block: Block, namespace: dict[str, Any]) -> None:
+    """Run a block the way `python -m asyncio` runs what is typed at its prompt."""
+    compiled = compile(block.code, block.name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    result = eval(compiled, namespace)
+    if inspect.iscoroutine(result):
+        await result
+
+
+def run_fragment(block: Block) -> None:
+    """The prelude, then the fragment, in one event loop and one namespace."""
+
+    async def main() -> None:
+        namespace: dict[str, Any] = {"__name__": "__main__"}
+        try:
+            await run_in_loop(prelude(), namespace)
+            await run_in_loop(block, namespace)
+        finally:
+            client = namespace.get("client")
+            if isinstance(client, AsyncPhosonClient):
+                await client.close()
+
+    asyncio.run(main())
+
+
+def run_program(block: Block) -> None:
+    """The block alone, as a script."""
+    compiled = compile(block.code, block.name, "exec")
+    try:
+        exec(compiled, {"__name__": "__main__"})
+    except NameError as error:
+        if error.name in PRELUDE_NAMES:
+            pytest.fail(
+                f"{block.name} uses `{error.name}` but has no top-level `await`, so it runs "
+                "alone as a program: write it as a fragment (with `await`; it then runs after "
+                "the README's prelude) or make it whole (import and create what it uses)"
+            )
+        raise
+
+
+def test_every_python_block_is_found() -> None:
+    """Every Python block of the docs is collected (none hides behind another language tag or
+    an indented fence), the README has exactly one prelude and many runnable blocks, and each
+    skipped block says why."""
+    for document in DOCUMENTS:
+        text = document.read_text(encoding="utf-8")
+        openers = re.findall(r"^[ \t]*```[ \t]*(py\w*|python\w*)", text, re.M | re.I)
+        assert [lang for lang in openers if lang != "python"] == [], document
+        assert len(openers) == len(blocks(document)), (document, "an indented ```python fence?")
+    found = all_blocks()
+    assert [block.name for block in found if block.kind == "prelude"] == [prelude().name]
+    assert prelude().document == README
+    assert set(PRELUDE_NAMES) <= set(re.findall(r"^(\w+) = ", prelude().code, re.M))
+    assert len([block for block in found if block.kind in ("program", "fragment")]) >= 15
+    for block in found:
+        if block.kind == "not run":
+            assert block.reason, f"{block.name}: say why it does not run"
+
+
+@pytest.mark.parametrize(
+    "block",
+    [block for block in all_blocks() if block.kind != "prelude"],
+    ids=lambda block: block.name,
+)
+def test_doc_block_runs(
+    block: Block,
     server: LocalPhosonServer,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The README block at this line runs to the end against the local server."""
-    if not runnable:
-        pytest.skip("marked as not a program")
+    """The block runs to the end against the local server: a fragment after the README's
+    prelude in one event loop, a program alone; what it prints is what it says."""
+    if block.kind == "not run":
+        pytest.skip(f"not run: {block.reason}")
     monkeypatch.setenv("PHOSON_API_KEY", server.api_key)
     monkeypatch.setenv("PHOSON_BASE_URL", server.url)
-    with PhosonClient() as setup:
-        agent = setup.agents.create(name="Readme", description="runs the README")
-        setup.agents.attach_mcp(agent.id, "mcp_weather")
-        conv = setup.conversations.create(agent_id=agent.id, title="Readme")
-    namespace: dict[str, Any] = {
-        "__name__": "__readme__",
-        "agent": agent,
-        "conv": conv,
-        "agent_id": agent.id,
-        "conversation_id": conv.id,
-    }
-    compiled, needs_loop = compile_block(code, f"README.md:{line}")
-    if needs_loop:
-
-        async def run() -> None:
-            async with AsyncPhosonClient() as client:
-                namespace["client"] = client
-                await eval(compiled, namespace)
-
-        asyncio.run(run())
+    if block.kind == "fragment":
+        run_fragment(block)
     else:
-        with PhosonClient() as client:
-            namespace["client"] = client
-            exec(compiled, namespace)
+        run_program(block)
     output = capsys.readouterr().out
-    if "Run ID" in code or "run_id" in code:
+    if "Run ID" in block.code:
         assert re.search(r"(Run ID|Done\. Run ID): run_\w+", output), output
-    if "print(e.status_code)" in code:
+    if "print(e.status_code)" in block.code:
         assert output.splitlines()[:2] == ["404", "Agent not found"]
+    if "get_finished_spans" in block.code:  # the tracing example prints what its comments say
+        shown = re.findall(r"^# (.*)$", block.code.split("get_finished_spans", 1)[1], re.M)
+        assert [line.replace("run_...", "run_") for line in shown] == [
+            re.sub(r"run_\w+", "run_", line) for line in output.splitlines()
+        ]
 
 
 def section(title: str) -> str:
@@ -102,33 +192,50 @@ def section(title: str) -> str:
     return text[start : end if end != -1 else None]
 
 
-def test_readme_cli_examples_run(server: LocalPhosonServer, tmp_path: Path) -> None:
-    """Every `phoson ...` line of the Command line section runs against the local server (the
-    placeholder ids replaced by real ones) and exits 0."""
-    with PhosonClient(api_key=server.api_key, base_url=server.url) as client:
-        agent = client.agents.create(name="Readme", description="runs the README")
-        conv = client.conversations.create(agent_id=agent.id)
-    commands = []
-    for block in re.findall(r"```bash\n(.*?)```", section("Command line"), re.S):
-        for line in block.splitlines():
-            command = line.split("  #")[0].strip()
-            if "phoson " in command:
-                commands.append(command.replace("agt_123", agent.id).replace("conv_123", conv.id))
-    assert len(commands) >= 6
+def test_the_readme_lists_every_client_option() -> None:
+    """The constructor signature in "The clients" and its `with_options(...)` list name every
+    parameter the two clients take, in the order they take them."""
+    clients = section("The clients")
+    signature = re.search(r"```python\nAsyncPhosonClient\(\n(.*?)\)\n```", clients, re.S)
+    assert signature is not None
+    documented = re.findall(r"^    (\w+):", signature[1], re.M)
+    listed = re.search(r"`with_options\(([^)]*)\)`", clients)
+    assert listed is not None
+    documented_copy = re.findall(r"(\w+)=", listed[1])
+    for cls in (AsyncPhosonClient, PhosonClient):
+        taken = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        assert documented == taken, cls
+        copy = [p for p in inspect.signature(cls.with_options).parameters if p != "self"]
+        assert documented_copy == copy, cls
+
+
+def shell_environment(server: LocalPhosonServer) -> dict[str, str]:
+    """A shell's environment with the `phoson` command on PATH, set for the local server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHOSON_")}
     env.update(PHOSON_API_KEY=server.api_key, PHOSON_BASE_URL=server.url)
-    bin_dir = Path(sys.executable).parent
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    for command in commands:
-        if "--local" in command:
-            command = command.replace(
-                "phoson ", "env -u PHOSON_API_KEY -u PHOSON_BASE_URL phoson ", 1
-            )
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def test_readme_cli_examples_run(server: LocalPhosonServer) -> None:
+    """Each shell block of the "Command line" section runs as written, as one bash script
+    (`set -eo pipefail`: every command must exit 0), against the local server: ids come
+    from the commands that make them, as the README shows, not from placeholders."""
+    scripts = re.findall(r"```bash\n(.*?)```", section("Command line"), re.S)
+    assert scripts
+    commands = [line for script in scripts for line in script.splitlines() if "phoson " in line]
+    assert len(commands) >= 8
+    for script in scripts:
+        assert not re.search(r"\b(agt|conv|run)_1?23\b", script), "a placeholder id: " + script
         result = subprocess.run(
-            ["bash", "-c", command], env=env, capture_output=True, text=True, timeout=60
+            ["bash", "-eo", "pipefail", "-c", script],
+            env=shell_environment(server),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
-        assert result.returncode == 0, (command, result.stderr)
-        assert result.stdout.strip(), command
+        assert result.returncode == 0, (script, result.stderr)
+        assert result.stdout.strip(), script
 
 
 def test_readme_first_command_prints_tokens_and_run_id_offline() -> None:
@@ -136,10 +243,9 @@ def test_readme_first_command_prints_tokens_and_run_id_offline() -> None:
     from a local server it starts itself (and says so on stderr)."""
     assert "uv run python examples/quickstart.py" in section("The two commands")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHOSON_")}
-    root = README.parent
     for script in ("examples/quickstart.py", "examples/quickstart_sync.py"):
         result = subprocess.run(
-            [sys.executable, script], cwd=root, env=env, capture_output=True, text=True, timeout=60
+            [sys.executable, script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, result.stderr
         assert "using a local server" in result.stderr

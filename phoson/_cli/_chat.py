@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 
     from .._sync import PhosonClient
 
-#: The agent `phoson chat` makes when it is given neither --agent nor --conversation.
+#: The agent `phoson chat` talks to when it is given neither --agent nor --conversation: the
+#: one of this name (made the first time, and again with --new-agent).
 CHAT_AGENT_NAME = "phoson-cli"
 CHAT_AGENT_DESCRIPTION = "Created by the phoson command"
 #: The chat options that map one-to-one onto `messages.stream()` parameters.
 STREAM_OPTIONS = ("model", "provider", "temperature", "max_tokens", "reasoning_effort")
+#: Added to chat's last line with --local, whose conversations end with the command.
+LOCAL_NOTE = "--local: gone when this command ends, cannot be continued"
 
 
 def chat(client: PhosonClient, args: argparse.Namespace) -> int:
@@ -31,8 +34,11 @@ def chat(client: PhosonClient, args: argparse.Namespace) -> int:
     if conversation_id is None:
         agent_id: str | None = args.agent
         if agent_id is None:
-            agent_id = client.agents.create(CHAT_AGENT_NAME, CHAT_AGENT_DESCRIPTION).id
+            agent_id = _chat_agent(client, new=args.new_agent)
         conversation_id = client.conversations.create(agent_id).id
+    where = f"conversation {conversation_id}"
+    if args.local:  # the in-process server, and all it holds, ends with this command
+        where += f" · {LOCAL_NOTE}"
     options = {name: getattr(args, name) for name in STREAM_OPTIONS}
     options = {name: value for name, value in options.items() if value is not None}
     printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
@@ -54,17 +60,27 @@ def chat(client: PhosonClient, args: argparse.Namespace) -> int:
                     printer.note(f"[tool result] {event.tool}: {_excerpt(event.result)}")
                 elif event.type == "run_done":
                     printer.end_reply(event.content)
-                    printer.note(f"run {event.run_id} · conversation {conversation_id}")
+                    printer.note(f"run {event.run_id} · {where}")
                     return 0
                 elif event.type == "error":
                     printer.end_reply(None)
                     printer.note(f"error: {event.message}")
                     return 1
     except STOPS as stop:  # Ctrl-C or SIGTERM: the `with` has closed the stream
-        printer.interrupted(conversation_id, terminated=isinstance(stop, Terminated))
+        printer.interrupted(where, terminated=isinstance(stop, Terminated))
         raise
     # Not reached: a stream that ends without run_done or error raises IncompleteStreamError.
     return 1
+
+
+def _chat_agent(client: PhosonClient, *, new: bool) -> str:
+    """The id of the agent named `phoson-cli` (the oldest, if there are several), made when
+    there is none or `new` is true: repeated chats leave no pile of agents behind."""
+    if not new:
+        named = [agent for agent in client.agents.list() if agent.name == CHAT_AGENT_NAME]
+        if named:
+            return min(named, key=lambda agent: agent.created_at).id
+    return client.agents.create(name=CHAT_AGENT_NAME, description=CHAT_AGENT_DESCRIPTION).id
 
 
 def _arguments(arguments: dict[str, Any]) -> str:
@@ -147,15 +163,16 @@ class ChatPrinter:
         self.err.write(line + "\n")
         self.err.flush()
 
-    def interrupted(self, conversation_id: str, *, terminated: bool = False) -> None:
-        """After Ctrl-C or SIGTERM: finish the terminal's line and say where to continue."""
+    def interrupted(self, where: str, *, terminated: bool = False) -> None:
+        """After Ctrl-C or SIGTERM: finish the terminal's line and say where to continue
+        (`where`: "conversation <id>", and a note when it cannot be continued)."""
         try:
             if self.reply_open and _is_tty(self.out):
                 self.out.write("\n")
                 self.out.flush()
                 self.reply_open = self.mid_line = False
             stopped = "terminated" if terminated else "interrupted"
-            self.note(f"{stopped} · conversation {conversation_id}")
+            self.note(f"{stopped} · {where}")
         except OSError:
             pass
 

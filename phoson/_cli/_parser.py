@@ -40,7 +40,7 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 EPILOG = f"""\
 examples:
-  phoson chat "What can you do?"              new agent and conversation; reply on stdout
+  phoson chat "What can you do?"              a new conversation (agent phoson-cli); reply on stdout
   phoson chat --conversation CONV_ID "More"   continue a conversation
   echo "Summarise this" | phoson chat --agent AGENT_ID
   phoson agents create --name Helper --description "A helpful agent"
@@ -79,9 +79,10 @@ def _add_chat(commands: Commands) -> None:
     parser = _leaf(commands, "chat", chat, "send a message and stream the agent's reply")
     parser.description = (
         "Send MESSAGE (or stdin) to an agent and stream the reply to stdout as it arrives; "
-        "reasoning and tool calls go to stderr. Without --agent or --conversation, a "
-        "'phoson-cli' agent and a new conversation are created; the last line on stderr "
-        "names the conversation, to continue with --conversation."
+        "reasoning and tool calls go to stderr. Without --agent or --conversation, a new "
+        "conversation starts with the agent named 'phoson-cli' (made the first time); the "
+        "last line on stderr names the conversation, to continue with --conversation "
+        "(not with --local: its server ends with the command)."
     )
     parser.set_defaults(prepare=_read_message)
     parser.add_argument(
@@ -93,6 +94,11 @@ def _add_chat(commands: Commands) -> None:
     )
     target.add_argument(
         "--conversation", metavar="CONV_ID", type=_ident, help="continue this conversation"
+    )
+    target.add_argument(
+        "--new-agent",
+        action="store_true",
+        help="make a new 'phoson-cli' agent instead of using the one there is",
     )
     parser.add_argument("--model", help="the model to run the message with")
     parser.add_argument(

@@ -59,7 +59,10 @@ def agents_detach_mcp(client: PhosonClient, args: argparse.Namespace) -> int:
 
 
 def conversations_list(client: PhosonClient, args: argparse.Namespace) -> int:
-    return show_list(args, client.conversations.list(args.agent), CONVERSATION_COLUMNS)
+    conversations = client.conversations.list(agent_id=args.agent)
+    if args.agent is not None and not conversations:
+        client.agents.get(args.agent)  # no such agent: a 404 (exit 1), not an empty table
+    return show_list(args, conversations, CONVERSATION_COLUMNS)
 
 
 def conversations_get(client: PhosonClient, args: argparse.Namespace) -> int:
