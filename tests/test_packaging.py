@@ -159,3 +159,27 @@ def test_the_built_wheel_installs_with_pip_and_runs_the_quick_start(tmp_path: Pa
     assert helped.returncode == 0, helped.stderr
     assert helped.stdout.startswith("usage: phoson")
     assert all(command in helped.stdout for command in ("chat", "agents", "conversations"))
+
+
+def test_the_sdist_allowlist_refuses_tool_caches_and_strays() -> None:
+    """.ci/check_sdist.py (run on the built sdist by `.ci/run`, section 11) accepts the
+    project's own files and refuses a tool cache anywhere (`.schemathesis/`, `.hypothesis/`,
+    `__pycache__/`, `*.pyc`), a stray top-level file, and an sdist missing the package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_sdist", ROOT / ".ci" / "check_sdist.py")
+    assert spec is not None and spec.loader is not None
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    good = [*check.REQUIRED, "phoson/_async/_client.py", "docs/openapi.json", ".ci/run"]
+    assert check.problems(good) == []
+    for stray in (
+        ".schemathesis/default/cache/crashes/manifest.json",
+        "tests/.hypothesis/examples/1",
+        "phoson/__pycache__/_sse.cpython-311.pyc",
+        "bench/results/run.tmp",
+        "notes.txt",
+        ".venv/bin/python",
+    ):
+        assert check.problems([*good, stray]) == [f"not allowed: {stray}"], stray
+    assert check.problems(good[1:]) == [f"missing: {good[0]}"]
