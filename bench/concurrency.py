@@ -227,7 +227,7 @@ def run(quick: bool = False) -> list[Row]:
     server = _Server(DELAY)
     try:
         with PhosonClient(api_key=server.api_key, base_url=server.url) as setup:
-            agent = setup.agents.create("concurrency", "benchmark agent")
+            agent = setup.agents.create(name="concurrency", description="benchmark agent")
             conversations = [
                 setup.conversations.create(agent.id, title=f"c{n}").id for n in range(CONVERSATIONS)
             ]

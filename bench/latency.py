@@ -76,7 +76,7 @@ def run(quick: bool = False) -> list[Row]:
 
     with LocalPhosonServer() as server, _record_writes() as writes:
         setup = PhosonClient(api_key=server.api_key, base_url=server.url)
-        agent = setup.agents.create("latency", "benchmark agent")
+        agent = setup.agents.create(name="latency", description="benchmark agent")
         conversation = setup.conversations.create(agent.id).id
         setup.close()
         url = f"{server.url}/conversations/{conversation}/messages"

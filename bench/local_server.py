@@ -39,7 +39,7 @@ def _sync(calls: int, rounds: int) -> dict[str, list[float]]:
         http = httpx.Client(transport=server.transport())
         direct = PhosonClient(api_key=server.api_key, base_url=server.url, http_client=http)
         loopback = PhosonClient(api_key=server.api_key, base_url=server.url)
-        agent_id = direct.agents.create("Bench", "agents.get target").id
+        agent_id = direct.agents.create(name="Bench", description="agents.get target").id
         measures = {
             "transport": lambda: _per_second(calls, lambda: direct.agents.get(agent_id)),
             "loopback": lambda: _per_second(calls, lambda: loopback.agents.get(agent_id)),
@@ -61,7 +61,7 @@ def _async(calls: int, rounds: int) -> dict[str, list[float]]:
         http = httpx.AsyncClient(transport=server.async_transport())
         direct = AsyncPhosonClient(api_key=server.api_key, base_url=server.url, http_client=http)
         loopback = AsyncPhosonClient(api_key=server.api_key, base_url=server.url)
-        agent_id = (await direct.agents.create("Bench", "agents.get target")).id
+        agent_id = (await direct.agents.create(name="Bench", description="agents.get target")).id
         measures: dict[str, Callable[[], Awaitable[float]]] = {
             "transport": lambda: _aper_second(calls, lambda: direct.agents.get(agent_id)),
             "loopback": lambda: _aper_second(calls, lambda: loopback.agents.get(agent_id)),

@@ -142,7 +142,9 @@ def test_chat_streams_the_reply_to_stdout_and_reasoning_and_tools_to_stderr(
 ) -> None:
     """The reply alone goes to stdout; reasoning, the tool call and the run line go to
     stderr, marked; the model options given reach the API as the stream's parameters."""
-    agent = sdk.agents.attach_mcp(sdk.agents.create("tools", "has an MCP").id, "mcp_weather")
+    agent = sdk.agents.attach_mcp(
+        sdk.agents.create(name="tools", description="has an MCP").id, "mcp_weather"
+    )
     message = "Will it rain?"
     result = phoson(
         api,
@@ -249,12 +251,12 @@ def test_chats_without_ids_share_one_phoson_cli_agent(cli: Runner, sdk: PhosonCl
 def test_chat_reads_the_message_from_stdin(api: LocalPhosonServer, sdk: PhosonClient) -> None:
     """Without MESSAGE, chat sends all of stdin (less its final newline), in a new
     conversation with the --agent given."""
-    agent = sdk.agents.create("stdin", "reads pipes")
+    agent = sdk.agents.create(name="stdin", description="reads pipes")
     result = phoson(api, "chat", "--agent", agent.id, stdin="Summarise this\nplease\n")
     assert result.code == 0, result
     assert result.out == reply_text("Summarise this\nplease") + "\n"
     _, conversation_id = run_line(result.err)
-    assert [c.id for c in sdk.conversations.list(agent.id)] == [conversation_id]
+    assert [c.id for c in sdk.conversations.list(agent_id=agent.id)] == [conversation_id]
 
 
 def test_chat_with_nothing_to_send_is_a_usage_error(
@@ -270,7 +272,9 @@ def test_chat_with_nothing_to_send_is_a_usage_error(
 
 def test_chat_reports_an_error_event_and_exits_1(api: LocalPhosonServer, sdk: PhosonClient) -> None:
     """A run that ends with an `error` event prints `error: <message>` on stderr, exit 1."""
-    conversation = sdk.conversations.create(sdk.agents.create("failing", "fails").id)
+    conversation = sdk.conversations.create(
+        sdk.agents.create(name="failing", description="fails").id
+    )
     api.script_next_run(conversation.id, error="model overloaded")
     result = phoson(api, "chat", "--conversation", conversation.id, "Hi")
     assert result.code == 1
@@ -283,7 +287,7 @@ def test_chat_json_prints_each_event_as_one_json_line(
 ) -> None:
     """With --json, chat writes every event to stdout as a JSON object per line, each with the
     id of the conversation it belongs to."""
-    conversation = sdk.conversations.create(sdk.agents.create("json", "events").id)
+    conversation = sdk.conversations.create(sdk.agents.create(name="json", description="events").id)
     result = in_process(api, capsys, "chat", "--json", "--conversation", conversation.id, "Hi")
     assert result.code == 0
     events = [json.loads(line) for line in result.out.splitlines()]
@@ -306,7 +310,7 @@ def test_ctrl_c_or_sigterm_during_a_stream_closes_it_and_names_the_conversation(
     """SIGINT (Ctrl-C) or SIGTERM while the reply streams closes the stream (the server sees
     the client leave) and exits 130 or 143, with only a note naming the conversation on
     stderr."""
-    conversation = sdk.conversations.create(sdk.agents.create("slow", "slow").id)
+    conversation = sdk.conversations.create(sdk.agents.create(name="slow", description="slow").id)
     api.script_next_run(conversation.id, delay=0.2)
     disconnects = api.stats.disconnects
     with subprocess.Popen(
@@ -399,7 +403,7 @@ def test_a_closed_stdout_pipe_ends_the_command_quietly(
 ) -> None:
     """When the reader of stdout goes away mid-reply (`| head -c 5`), chat stops with
     status 0 and nothing on stderr."""
-    conversation = sdk.conversations.create(sdk.agents.create("piped", "piped").id)
+    conversation = sdk.conversations.create(sdk.agents.create(name="piped", description="piped").id)
     api.script_next_run(conversation.id, delay=0.2)
     with subprocess.Popen(
         command("chat", "--conversation", conversation.id, "one two three four five six"),
@@ -509,8 +513,10 @@ def test_conversations_commands_print_key_value_lines_tables_and_deletions(
 ) -> None:
     """Every conversations subcommand works: one conversation as `key: value` lines, the
     list (all, or one agent's) as an aligned table, and `deleted <id>`."""
-    agent = sdk.agents.create("talker", "has conversations")
-    other = sdk.conversations.create(sdk.agents.create("other", "other").id, "Elsewhere")
+    agent = sdk.agents.create(name="talker", description="has conversations")
+    other = sdk.conversations.create(
+        sdk.agents.create(name="other", description="other").id, title="Elsewhere"
+    )
     args = f'conversations create --agent {agent.id} --title "Trip plans" --thread-id t-1'
     created = cli(*shlex.split(args))
     assert created.code == 0 and created.err == ""
@@ -535,7 +541,7 @@ def test_conversations_commands_print_key_value_lines_tables_and_deletions(
 
     deleted = cli("conversations", "delete", conversation_id)
     assert (deleted.code, deleted.out) == (0, f"deleted {conversation_id}\n")
-    assert sdk.conversations.list(agent.id) == []
+    assert sdk.conversations.list(agent_id=agent.id) == []
 
 
 def test_conversations_and_messages_commands_print_json(
@@ -548,7 +554,7 @@ def test_conversations_and_messages_commands_print_json(
         assert result.code == 0 and result.err == "", result
         return json.loads(result.out)
 
-    agent = sdk.agents.create("json talker", "d")
+    agent = sdk.agents.create(name="json talker", description="d")
     conversation = run("conversations", "create", "--agent", agent.id)
     assert (conversation["title"], conversation["thread_id"]) == ("New Conversation", None)
     assert run("conversations", "get", conversation["id"]) == conversation

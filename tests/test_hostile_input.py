@@ -97,7 +97,7 @@ def test_the_cli_never_prints_the_key(
     """A server error quoting the key reaches the CLI's stderr redacted."""
     original, server.api_key = server.api_key, "pk_live_CLI_PLANTED_123456789"
     try:
-        server.fail_next(1, 400, detail=f"you sent Bearer {server.api_key}")
+        server.fail_next(400, detail=f"you sent Bearer {server.api_key}")
         code = main(["--api-key", server.api_key, "--base-url", server.url, "agents", "list"])
     finally:
         server.api_key = original
@@ -233,7 +233,9 @@ def test_enumerated_parameters_offer_the_literals_and_take_any_str() -> None:
     def round_trip(client: PhosonClient, agent: Agent) -> None:
         # Type-checked only: a model's fields are `str`, accepted without a cast.
         assert_type(agent.memory_type, str)
-        client.agents.create(agent.name, agent.description, agent.memory_type)
+        client.agents.create(
+            name=agent.name, description=agent.description, memory_type=agent.memory_type
+        )
         client.agents.update(agent.id, memory_type=agent.memory_type)
         provider: str = agent.description
         client.messages.send("c", "hi", provider=provider, reasoning_effort=provider)

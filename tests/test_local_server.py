@@ -34,7 +34,7 @@ MESSAGE_KEYS = {"id", "conversation_id", "role", "content", "run_id", "created_a
 
 
 # One server for the property test, spoken to without sockets: an agent "A" and a conversation.
-PROPERTY_SERVER = LocalPhosonServer("pk_test")
+PROPERTY_SERVER = LocalPhosonServer(api_key="pk_test")
 with httpx.Client(transport=PROPERTY_SERVER.transport(), base_url="http://l") as _http:
     _http.headers["authorization"] = "Bearer pk_test"
     PROPERTY_CONVERSATION = _http.post(
@@ -49,7 +49,7 @@ with httpx.Client(transport=PROPERTY_SERVER.transport(), base_url="http://l") as
 
 @pytest.fixture(scope="module")
 def shared_server() -> Iterator[LocalPhosonServer]:
-    with LocalPhosonServer(KEY) as server:
+    with LocalPhosonServer(api_key=KEY) as server:
         yield server
 
 
@@ -652,7 +652,7 @@ def test_scripted_events_and_raw_bytes(client: httpx.Client, server: LocalPhoson
         ("token", {"content": "a"}),
         ("run_done", {"content": "a", "run_id": "r"}),
     ]
-    server.script_next_run(conv, script)
+    server.script_next_run(conv, events=script)
     events = events_of(stream(client, conv))
     assert [(e["event"], e["data"]) for e in events] == [
         ("usage", {"type": "usage", "tokens": 3}),
@@ -663,14 +663,14 @@ def test_scripted_events_and_raw_bytes(client: httpx.Client, server: LocalPhoson
     server.script_next_run(conv, raw=raw)
     assert stream_raw(client, conv).content == raw
     server.script_next_run(
-        conv, [("token", {"content": "z"}), ("run_done", {"content": "z", "run_id": "r"})]
+        conv, events=[("token", {"content": "z"}), ("run_done", {"content": "z", "run_id": "r"})]
     )
     assert (
         client.post(f"/conversations/{conv}/messages", json={"content": "q"}).json()["content"]
         == "z"
     )
     with pytest.raises(ValueError, match="raw"):
-        server.script_next_run(conv, [("token", {})], raw=b"x")
+        server.script_next_run(conv, events=[("token", {})], raw=b"x")
 
 
 def test_events_arrive_one_by_one_with_event_delay(
@@ -682,7 +682,7 @@ def test_events_arrive_one_by_one_with_event_delay(
     delay = 0.12
     server.script_next_run(
         conv,
-        [("token", {"content": f"w{i}"}) for i in range(4)]
+        events=[("token", {"content": f"w{i}"}) for i in range(4)]
         + [("run_done", {"content": "", "run_id": "r"})],
         delay=delay,
     )
@@ -788,24 +788,24 @@ def test_stream_resumes_after_last_event_id(
 def test_fail_next(client: httpx.Client, server: LocalPhosonServer) -> None:
     """fail_next answers the next n (matching) requests with its status, headers and body,
     does no work, then disarms."""
-    server.fail_next(2, 503)
+    server.fail_next(503, times=2)
     for _ in range(2):
         failed = client.post("/agents", json={"name": "a", "description": "b"})
         assert (failed.status_code, failed.json()) == (503, {"detail": "Service Unavailable"})
         assert failed.headers["x-request-id"]
     assert client.get("/agents").json() == []
-    server.fail_next(1, 429, retry_after="2", retry_after_ms=1500, detail="slow down")
+    server.fail_next(429, retry_after="2", retry_after_ms=1500, detail="slow down")
     limited = client.get("/agents")
     assert (limited.status_code, limited.json()) == (429, {"detail": "slow down"})
     assert (limited.headers["retry-after"], limited.headers["retry-after-ms"]) == ("2", "1500")
-    server.fail_next(1, 500, body=b"oops", content_type="text/plain")
+    server.fail_next(500, body=b"oops", content_type="text/plain")
     plain = client.get("/agents")
     assert (plain.status_code, plain.content, plain.headers["content-type"]) == (
         500,
         b"oops",
         "text/plain",
     )
-    server.fail_next(1, 502, path="/conversations")
+    server.fail_next(502, path="/conversations")
     assert client.get("/agents").status_code == 200
     assert client.get("/conversations").status_code == 502
     assert client.get("/conversations").status_code == 200
@@ -813,7 +813,7 @@ def test_fail_next(client: httpx.Client, server: LocalPhosonServer) -> None:
 
 def test_drop_next(client: httpx.Client, server: LocalPhosonServer) -> None:
     """drop_next reads the request and closes the connection without answering."""
-    server.drop_next(1)
+    server.drop_next()
     with pytest.raises(httpx.RemoteProtocolError):
         client.post("/agents", json={"name": "a", "description": "b"})
     assert client.get("/agents").json() == []
@@ -912,7 +912,7 @@ def test_faults_are_taken_in_arming_order(client: httpx.Client, server: LocalPho
     drops then hit the following requests."""
     conv = new_conversation(client)
     server.cut_stream_after(1)
-    server.drop_next(1)
+    server.drop_next()
     with pytest.raises(httpx.RemoteProtocolError), open_stream(client, conv) as response:
         assert response.status_code == 200
         response.read()
@@ -927,7 +927,7 @@ def test_client_disconnect_is_detected(client: httpx.Client, server: LocalPhoson
     conv = new_conversation(client)
     server.script_next_run(
         conv,
-        [("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
+        events=[("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
         delay=0.2,
     )
     with open_stream(client, conv) as response:
@@ -1143,7 +1143,7 @@ def test_two_hundred_concurrent_streams_all_complete() -> None:
             release.set()
             return await asyncio.gather(*tasks)
 
-    with LocalPhosonServer(KEY, event_delay=0.5) as server:
+    with LocalPhosonServer(api_key=KEY, event_delay=0.5) as server:
         results = asyncio.run(main(server))
         assert [final for _, final in results] == [reply_text(f"n{i}") for i in range(count)]
         assert all(streamed == final for streamed, final in results)

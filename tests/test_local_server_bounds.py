@@ -33,7 +33,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
 def test_the_request_log_keeps_the_latest_requests() -> None:
     """stats.requests holds the latest request_log_size requests, oldest first, with their
     bodies at the same index."""
-    server = LocalPhosonServer(KEY, request_log_size=3)
+    server = LocalPhosonServer(api_key=KEY, request_log_size=3)
     with httpx.Client(transport=server.transport(), base_url="http://local", headers=AUTH) as http:
         for n in range(5):
             http.post("/agents", json={"name": f"a{n}", "description": "d"})
@@ -49,7 +49,7 @@ def test_the_request_log_keeps_the_latest_requests() -> None:
 def test_oversized_bodies_get_413_and_the_connection_serves_on() -> None:
     """A body over max_body_size is answered 413 with a JSON detail, over HTTP and over the
     transport, and is neither run nor recorded; the next request is served normally."""
-    with LocalPhosonServer(KEY, max_body_size=1000) as server:
+    with LocalPhosonServer(api_key=KEY, max_body_size=1000) as server:
         body = {"name": "n", "description": "x" * 2000}
         with httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as http:
             refused = http.post("/agents", json=body)
@@ -68,7 +68,7 @@ def test_oversized_bodies_get_413_and_the_connection_serves_on() -> None:
 def test_two_hundred_idle_connections_are_reaped() -> None:
     """Keep-alive connections that stay idle past idle_timeout are closed by the server (their
     threads end), while a connection in use is not."""
-    with LocalPhosonServer(KEY, idle_timeout=0.5) as server:
+    with LocalPhosonServer(api_key=KEY, idle_timeout=0.5) as server:
         sockets = []
         try:
             for _ in range(200):
@@ -98,7 +98,7 @@ def test_twenty_thousand_requests_leave_memory_flat() -> None:
     """20,000 requests with 2 KB bodies and distinct idempotency keys (conversations created,
     messaged and deleted; an agent rewritten) grow the process by less than 4 MiB after the
     first 2,000 (measured: under 0.1 MiB; with the log and the replay records unbounded, 23 MiB)."""
-    server = LocalPhosonServer(KEY)
+    server = LocalPhosonServer(api_key=KEY)
     app = server._app  # straight to the I/O-free steps both front ends share: fast enough
 
     def call(method: str, target: str, body: bytes = b"") -> bytes:

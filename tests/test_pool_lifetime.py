@@ -32,7 +32,7 @@ def test_one_async_client_across_event_loops(server: LocalPhosonServer) -> None:
     client = AsyncPhosonClient(api_key=server.api_key, base_url=server.url)
 
     async def create_and_get(name: str) -> tuple[str, str]:
-        agent = await client.agents.create(name, "d")
+        agent = await client.agents.create(name=name, description="d")
         return name, (await client.agents.get(agent.id)).name
 
     assert asyncio.run(create_and_get("first")) == ("first", "first")
@@ -52,7 +52,9 @@ def test_a_loop_that_ends_closes_its_connections(server: LocalPhosonServer) -> N
 
     async def streams() -> None:
         conversation = (
-            await client.conversations.create((await client.agents.create("a", "b")).id)
+            await client.conversations.create(
+                (await client.agents.create(name="a", description="b")).id
+            )
         ).id
         for _ in range(3):
             await client.messages.stream(conversation, "hi").until_done()
@@ -122,7 +124,10 @@ def test_fork_child_never_shares_a_connection(server: LocalPhosonServer) -> None
     """After os.fork(), parent and child each make 5,000 calls at once on one PhosonClient
     created (and connected, keep-alive) before the fork: no response crosses, no call fails."""
     client = PhosonClient(api_key=server.api_key, base_url=server.url, max_retries=0)
-    mine, theirs = client.agents.create("parent", "p").id, client.agents.create("child", "c").id
+    mine, theirs = (
+        client.agents.create(name="parent", description="p").id,
+        client.agents.create(name="child", description="c").id,
+    )
     assert server.stats.open_connections == 1  # the keep-alive connection both would share
     child = _fork(lambda: _answers(client, theirs, FORK_CALLS))
     assert _answers(client, mine, FORK_CALLS) == {"calls": FORK_CALLS, "crossed": 0}
@@ -138,7 +143,7 @@ def test_fork_with_a_stream_open(server: LocalPhosonServer) -> None:
     server.event_delay = 0.002
     try:
         client = PhosonClient(api_key=server.api_key, base_url=server.url, max_retries=0)
-        agent = client.agents.create("a", "b")
+        agent = client.agents.create(name="a", description="b")
         conversation = client.conversations.create(agent.id).id
         content = " ".join(f"word{n}" for n in range(40))
         with client.messages.stream(conversation, content) as stream:
@@ -190,8 +195,8 @@ def test_fork_async_client_with_a_running_loop(server: LocalPhosonServer) -> Non
         return {"calls": calls, "crossed": crossed}
 
     try:
-        mine = on_loop(client.agents.create("parent", "p")).id
-        theirs = on_loop(client.agents.create("child", "c")).id
+        mine = on_loop(client.agents.create(name="parent", description="p")).id
+        theirs = on_loop(client.agents.create(name="child", description="c")).id
         child = _fork(lambda: asyncio.run(answers(theirs, 2000)))
         assert on_loop(answers(mine, 2000)) == {"calls": 2000, "crossed": 0}
         assert child() == {"calls": 2000, "crossed": 0}

@@ -26,7 +26,7 @@ from phoson.testing import LocalPhosonServer, reply_text
 
 
 def test_send(phoson_client: PhosonClient, phoson_server: LocalPhosonServer) -> None:
-    agent = phoson_client.agents.create("Support", "answers questions")
+    agent = phoson_client.agents.create(name="Support", description="answers questions")
     conv = phoson_client.conversations.create(agent.id)
     assert phoson_client.messages.send(conv.id, "Hello").content == reply_text("Hello")
     assert [r.method for r in phoson_server.stats.requests] == ["POST", "POST", "POST"]
@@ -37,8 +37,8 @@ def test_each_test_starts_empty(phoson_client: PhosonClient) -> None:
 
 
 def test_faults_and_scripts(phoson_client: PhosonClient, phoson_server: LocalPhosonServer) -> None:
-    phoson_server.fail_next(2, 503, retry_after_ms=0)
-    agent = phoson_client.agents.create("A", "retried twice")
+    phoson_server.fail_next(503, times=2, retry_after_ms=0)
+    agent = phoson_client.agents.create(name="A", description="retried twice")
     conv = phoson_client.conversations.create(agent.id)
     phoson_server.script_next_run(conv.id, error="model overloaded")
     events = list(phoson_client.messages.stream(conv.id, "Hi"))
@@ -63,7 +63,7 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.mark.anyio
 async def test_stream(async_phoson_client: AsyncPhosonClient, phoson_server: LocalPhosonServer) -> None:
-    agent = await async_phoson_client.agents.create("A", "d")
+    agent = await async_phoson_client.agents.create(name="A", description="d")
     conv = await async_phoson_client.conversations.create(agent.id)
     phoson_server.cut_stream_after(2)
     events = [e async for e in async_phoson_client.messages.stream(conv.id, "Hi there")]
@@ -78,7 +78,7 @@ from phoson.testing import reply_text
 
 @pytest.mark.asyncio
 async def test_send(async_phoson_client: AsyncPhosonClient) -> None:
-    agent = await async_phoson_client.agents.create("A", "d")
+    agent = await async_phoson_client.agents.create(name="A", description="d")
     conv = await async_phoson_client.conversations.create(agent.id)
     assert (await async_phoson_client.messages.send(conv.id, "Hi")).content == reply_text("Hi")
     events = [e async for e in async_phoson_client.messages.stream(conv.id, "Again")]

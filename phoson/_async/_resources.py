@@ -52,6 +52,7 @@ class AsyncAgents(AsyncResource):
     @checks_keywords
     async def create(
         self,
+        *,
         name: str,
         description: str,
         memory_type: MemoryTypeInput = "persistent",
@@ -75,6 +76,7 @@ class AsyncAgents(AsyncResource):
     async def update(
         self,
         agent_id: str,
+        *,
         name: str | None = None,
         description: str | None = None,
         memory_type: MemoryTypeInput | None = None,
@@ -120,6 +122,7 @@ class AsyncConversations(AsyncResource):
     async def create(
         self,
         agent_id: str,
+        *,
         title: str = "New Conversation",
         thread_id: str | None = None,
         **options: Unpack[WriteRequestOptions],
@@ -130,7 +133,7 @@ class AsyncConversations(AsyncResource):
 
     @checks_keywords
     async def list(
-        self, agent_id: str | None = None, **options: Unpack[RequestOptions]
+        self, *, agent_id: str | None = None, **options: Unpack[RequestOptions]
     ) -> list[Conversation]:
         """Every conversation, or one agent's. `GET /conversations[?agent_id=]` → 200."""
         call = wire.conversations_list(agent_id)
@@ -146,6 +149,7 @@ class AsyncConversations(AsyncResource):
     async def update(
         self,
         conversation_id: str,
+        *,
         title: str | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> Conversation:
@@ -176,6 +180,7 @@ class AsyncMessages(AsyncResource):
         self,
         conversation_id: str,
         content: str,
+        *,
         model: str | None = None,
         provider: ProviderInput | None = None,
         temperature: float | None = None,
@@ -205,6 +210,7 @@ class AsyncMessages(AsyncResource):
         self,
         conversation_id: str,
         content: str,
+        *,
         model: str | None = None,
         provider: ProviderInput | None = None,
         temperature: float | None = None,

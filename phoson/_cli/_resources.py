@@ -34,11 +34,18 @@ def agents_get(client: PhosonClient, args: argparse.Namespace) -> int:
 
 
 def agents_create(client: PhosonClient, args: argparse.Namespace) -> int:
-    return show(args, client.agents.create(args.name, args.description, args.memory_type))
+    return show(
+        args,
+        client.agents.create(
+            name=args.name, description=args.description, memory_type=args.memory_type
+        ),
+    )
 
 
 def agents_update(client: PhosonClient, args: argparse.Namespace) -> int:
-    agent = client.agents.update(args.id, args.name, args.description, args.memory_type)
+    agent = client.agents.update(
+        args.id, name=args.name, description=args.description, memory_type=args.memory_type
+    )
     return show(args, agent)
 
 
@@ -70,12 +77,14 @@ def conversations_get(client: PhosonClient, args: argparse.Namespace) -> int:
 
 
 def conversations_create(client: PhosonClient, args: argparse.Namespace) -> int:
-    conversation = client.conversations.create(args.agent, args.title, args.thread_id)
+    conversation = client.conversations.create(
+        args.agent, title=args.title, thread_id=args.thread_id
+    )
     return show(args, conversation)
 
 
 def conversations_update(client: PhosonClient, args: argparse.Namespace) -> int:
-    return show(args, client.conversations.update(args.id, args.title))
+    return show(args, client.conversations.update(args.id, title=args.title))
 
 
 def conversations_delete(client: PhosonClient, args: argparse.Namespace) -> int:

@@ -54,6 +54,7 @@ class Agents(Resource):
     @checks_keywords
     def create(
         self,
+        *,
         name: str,
         description: str,
         memory_type: MemoryTypeInput = "persistent",
@@ -77,6 +78,7 @@ class Agents(Resource):
     def update(
         self,
         agent_id: str,
+        *,
         name: str | None = None,
         description: str | None = None,
         memory_type: MemoryTypeInput | None = None,
@@ -122,6 +124,7 @@ class Conversations(Resource):
     def create(
         self,
         agent_id: str,
+        *,
         title: str = "New Conversation",
         thread_id: str | None = None,
         **options: Unpack[WriteRequestOptions],
@@ -132,7 +135,7 @@ class Conversations(Resource):
 
     @checks_keywords
     def list(
-        self, agent_id: str | None = None, **options: Unpack[RequestOptions]
+        self, *, agent_id: str | None = None, **options: Unpack[RequestOptions]
     ) -> list[Conversation]:
         """Every conversation, or one agent's. `GET /conversations[?agent_id=]` → 200."""
         call = wire.conversations_list(agent_id)
@@ -148,6 +151,7 @@ class Conversations(Resource):
     def update(
         self,
         conversation_id: str,
+        *,
         title: str | None = None,
         **options: Unpack[WriteRequestOptions],
     ) -> Conversation:
@@ -176,6 +180,7 @@ class Messages(Resource):
         self,
         conversation_id: str,
         content: str,
+        *,
         model: str | None = None,
         provider: ProviderInput | None = None,
         temperature: float | None = None,
@@ -205,6 +210,7 @@ class Messages(Resource):
         self,
         conversation_id: str,
         content: str,
+        *,
         model: str | None = None,
         provider: ProviderInput | None = None,
         temperature: float | None = None,

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error("--ping-interval must be > 0")
     try:
         server = LocalPhosonServer(
-            args.api_key,
+            api_key=args.api_key,
             host=args.host,
             port=args.port,
             event_delay=args.event_delay,

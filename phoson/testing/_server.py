@@ -49,8 +49,8 @@ class LocalPhosonServer:
 
     def __init__(
         self,
-        api_key: str = "pk_test",
         *,
+        api_key: str = "pk_test",
         host: str = "127.0.0.1",
         port: int = 0,
         event_delay: float = 0.0,
@@ -224,8 +224,8 @@ class LocalPhosonServer:
     def script_next_run(
         self,
         conversation_id: str,
-        events: list[tuple[str, dict[str, Any]]] | None = None,
         *,
+        events: list[tuple[str, dict[str, Any]]] | None = None,
         error: str | None = None,
         delay: float | None = None,
         raw: bytes | None = None,
@@ -274,9 +274,9 @@ class LocalPhosonServer:
 
     def fail_next(
         self,
-        n: int = 1,
         status: int = 503,
         *,
+        times: int = 1,
         retry_after: str | None = None,
         retry_after_ms: int | None = None,
         detail: str | None = None,
@@ -284,10 +284,12 @@ class LocalPhosonServer:
         content_type: str | None = None,
         path: str | None = None,
     ) -> None:
-        """The next `n` requests get `status` without any work done: body `{"detail":
+        """The next `times` requests get `status` without any work done: body `{"detail":
         detail}` (detail defaults to the status phrase, e.g. "Service Unavailable"), or `body`
         as is with `content_type` (none by default); `Retry-After` / `retry-after-ms`
         headers when given."""
+        if not 100 <= status <= 599:
+            raise ValueError(f"status must be an HTTP status (100-599), not {status!r}")
         data, media, headers = fail_response(
             status,
             retry_after=retry_after,
@@ -297,12 +299,14 @@ class LocalPhosonServer:
             content_type=content_type,
         )
         self._arm(
-            Fault("fail", n, path, status=status, headers=headers, body=data, content_type=media)
+            Fault(
+                "fail", times, path, status=status, headers=headers, body=data, content_type=media
+            )
         )
 
-    def drop_next(self, n: int = 1, *, path: str | None = None) -> None:
-        """The next `n` requests are read, then their connection is closed with no response."""
-        self._arm(Fault("drop", n, path))
+    def drop_next(self, *, times: int = 1, path: str | None = None) -> None:
+        """The next `times` requests are read, then their connection is closed with no response."""
+        self._arm(Fault("drop", times, path))
 
     def cut_stream_after(self, k: int, *, times: int = 1, path: str | None = None) -> None:
         """The next `times` streams (resumed ones included) break after `k` events: the
@@ -311,14 +315,14 @@ class LocalPhosonServer:
             raise ValueError("k must be >= 0")
         self._arm(Fault("cut", times, path, cut_after=k))
 
-    def delay_headers(self, seconds: float, n: int = 1, *, path: str | None = None) -> None:
-        """The next `n` requests wait `seconds` before their response starts."""
+    def delay_headers(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
+        """The next `times` requests wait `seconds` before their response starts."""
         if seconds < 0:
             raise ValueError("seconds must be >= 0")
-        self._arm(Fault("delay", n, path, seconds=seconds))
+        self._arm(Fault("delay", times, path, seconds=seconds))
 
-    def malformed_next(self, kind: str, n: int = 1, *, path: str | None = None) -> None:
-        """The next `n` requests (streams, for the event kinds) get a broken answer:
+    def malformed_next(self, kind: str, *, times: int = 1, path: str | None = None) -> None:
+        """The next `times` requests (streams, for the event kinds) get a broken answer:
 
         - "not_json": 200, text/html page.
         - "wrong_shape": 200 JSON with missing fields and wrong types (a list of one such
@@ -330,7 +334,7 @@ class LocalPhosonServer:
         """
         if kind not in BODY_KINDS | EVENT_KINDS:
             raise ValueError(f"unknown kind {kind!r}: one of {sorted(BODY_KINDS | EVENT_KINDS)}")
-        self._arm(Fault("malformed", n, path, malformed=kind))
+        self._arm(Fault("malformed", times, path, malformed=kind))
 
     def _arm(self, fault: Fault) -> None:
         if fault.remaining < 1:

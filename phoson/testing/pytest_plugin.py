@@ -37,7 +37,7 @@ def _phoson_server_for_session() -> Iterator[LocalPhosonServer]:
     """One server for the whole run: starting one per test would cost a thread and a port."""
     from phoson.testing import LocalPhosonServer
 
-    with LocalPhosonServer(_API_KEY) as server:
+    with LocalPhosonServer(api_key=_API_KEY) as server:
         yield server
 
 

@@ -12,7 +12,7 @@ __all__ = ["close_while_reading", "new_conversation"]
 
 async def new_conversation(client: AsyncPhosonClient) -> str:
     """A fresh agent and a conversation with it; the conversation's id."""
-    agent = await client.agents.create("Test agent", "made by the test suite")
+    agent = await client.agents.create(name="Test agent", description="made by the test suite")
     return (await client.conversations.create(agent.id)).id
 
 

@@ -84,8 +84,8 @@ async def test_default_headers_and_per_call_options(api: respx.MockRouter) -> No
         api_key=API_KEY, base_url=BASE_URL, default_headers={"X-Team": "core"}
     ) as client:
         await client.agents.create(
-            "n",
-            "d",
+            name="n",
+            description="d",
             extra_headers={"X-Trace": "t1"},
             extra_query={"dry_run": "1"},
             extra_body={"labels": ["a"]},
@@ -98,7 +98,7 @@ async def test_default_headers_and_per_call_options(api: respx.MockRouter) -> No
             b'{"name":"n","description":"d","memory_type":"persistent","labels":["a"]}'
         )
         assert request.extensions["timeout"] == httpx.Timeout(3.0).as_dict()
-        await client.agents.create("n", "d")
+        await client.agents.create(name="n", description="d")
         request = route.calls.last.request
         assert "x-trace" not in request.headers and "dry_run" not in request.url.params
         assert request.extensions["timeout"] == httpx.Timeout(600, connect=5).as_dict()

@@ -154,7 +154,7 @@ async def test_a_key_function_is_asked_again_when_a_stream_resumes(
         return server.api_key
 
     async with AsyncPhosonClient(api_key=key, base_url=server.url) as client:
-        agent = await client.agents.create("n", "d")
+        agent = await client.agents.create(name="n", description="d")
         conv = await client.conversations.create(agent.id)
         before = len(asked)
         server.cut_stream_after(2)

@@ -88,7 +88,7 @@ async def test_validation_error_detail_is_fastapi_list(
     """A 422's detail is FastAPI's list, and str() names the field and message on one line."""
     api.post("/agents").mock(return_value=json_response(422, {"detail": VALIDATION_DETAIL}))
     with pytest.raises(UnprocessableEntityError) as caught:
-        await client.agents.create("", "")
+        await client.agents.create(name="", description="")
     assert caught.value.detail == VALIDATION_DETAIL
     assert str(caught.value) == (
         "422 UnprocessableEntityError: name: Field required (request id req_123)"
@@ -206,7 +206,7 @@ async def test_retryable_status_then_success(
     route = api.post("/agents").mock(
         side_effect=[json_response(status, {"detail": "busy"}), json_response(201, AGENT)]
     )
-    agent = await client.agents.create("My Agent", "d")
+    agent = await client.agents.create(name="My Agent", description="d")
     assert agent.id == "agt_1"
     first, second = (call.request for call in route.calls)
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
@@ -289,8 +289,8 @@ async def test_each_call_gets_its_own_idempotency_key(
 ) -> None:
     """Two calls never share a generated key."""
     route = api.post("/agents").mock(return_value=json_response(201, AGENT))
-    await client.agents.create("a", "b")
-    await client.agents.create("a", "b")
+    await client.agents.create(name="a", description="b")
+    await client.agents.create(name="a", description="b")
     keys = {c.request.headers["idempotency-key"] for c in route.calls}
     assert len(keys) == 2
 

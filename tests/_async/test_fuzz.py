@@ -216,7 +216,7 @@ async def make_call(client: AsyncPhosonClient, name: str) -> Any:
     if name == "agents.list":
         return await client.agents.list()
     if name == "agents.create":
-        return await client.agents.create("n", "d")
+        return await client.agents.create(name="n", description="d")
     if name == "messages.send":
         return await client.messages.send("conv_1", "Hi")
     if name == "stream":

@@ -228,8 +228,8 @@ async def test_caller_headers_replace_the_sdks_in_any_case() -> None:
     handler, sent = recording(lambda request: httpx.Response(201, json=AGENT))
     async with mock_client(handler, default_headers={"user-AGENT": "my-app/1"}) as client:
         await client.agents.create(
-            "n",
-            "d",
+            name="n",
+            description="d",
             extra_headers={
                 "authorization": "Bearer pk_tenant_b_0123456789",
                 "IDEMPOTENCY-KEY": "mine-1",
@@ -281,7 +281,7 @@ def typo_calls(client: AsyncPhosonClient) -> list[tuple[Callable[[], Any], str, 
     c: Any = client  # the point is to call with names the signatures do not have
     return [
         (
-            lambda: c.agents.create("n", "d", memory_typ="semantic"),
+            lambda: c.agents.create(name="n", description="d", memory_typ="semantic"),
             "memory_typ",
             "memory_type",
         ),
@@ -484,7 +484,7 @@ async def test_x_should_retry_true_retries_a_status_not_normally_retried(
         ]
     )
     async with mock_client(handler) as client:
-        agent = await client.agents.create("n", "d")
+        agent = await client.agents.create(name="n", description="d")
     assert agent.id == AGENT["id"] and len(sent) == 2 and len(sleeps) == 1
     assert sent[0].headers["idempotency-key"] == sent[1].headers["idempotency-key"]
     assert [r.headers["x-phoson-retry-count"] for r in sent] == ["0", "1"]
@@ -572,7 +572,9 @@ async def test_models_read_from_the_api_go_back_in_without_casts() -> None:
     )
     async with mock_client(handler) as client:
         agent = await client.agents.get("agt_1")
-        await client.agents.create(agent.name, agent.description, agent.memory_type)
+        await client.agents.create(
+            name=agent.name, description=agent.description, memory_type=agent.memory_type
+        )
         conversation = await client.conversations.get("conv_1")
         provider: str = "openai"
         await client.messages.send(conversation.id, "hi", provider=provider, reasoning_effort="low")
@@ -588,11 +590,17 @@ async def test_an_idempotency_key_reused_with_another_body_is_refused(
 ) -> None:
     """The same key with the same body replays the first reply; with a different body the
     server answers 422 and the SDK raises IdempotencyKeyReusedError with a clear detail."""
-    first = await live_client.agents.create("Support", "d", idempotency_key="key-one-request")
-    again = await live_client.agents.create("Support", "d", idempotency_key="key-one-request")
+    first = await live_client.agents.create(
+        name="Support", description="d", idempotency_key="key-one-request"
+    )
+    again = await live_client.agents.create(
+        name="Support", description="d", idempotency_key="key-one-request"
+    )
     assert again.id == first.id
     with pytest.raises(IdempotencyKeyReusedError) as caught:
-        await live_client.agents.create("Sales", "d", idempotency_key="key-one-request")
+        await live_client.agents.create(
+            name="Sales", description="d", idempotency_key="key-one-request"
+        )
     error = caught.value
     assert isinstance(error, UnprocessableEntityError) and error.status_code == 422
     assert "already used with a different request body" in str(error.detail)

@@ -25,7 +25,7 @@ BASE_URL = "http://phoson.localhost"
 @pytest.fixture
 def unstarted() -> LocalPhosonServer:
     """A local server that never listens: only its in-process transport reaches it."""
-    return LocalPhosonServer("pk_transport")
+    return LocalPhosonServer(api_key="pk_transport")
 
 
 @pytest.fixture
@@ -124,9 +124,9 @@ async def test_retried_faults_are_survived(
 ) -> None:
     """A 503 and a dropped connection are retried by the SDK with the same Idempotency-Key,
     and the call succeeds with one agent created."""
-    unstarted.fail_next(1, 503, retry_after="1")
-    unstarted.drop_next(1)
-    agent = await client.agents.create("A", "made through faults")
+    unstarted.fail_next(503, retry_after="1")
+    unstarted.drop_next()
+    agent = await client.agents.create(name="A", description="made through faults")
     assert [a.id for a in await client.agents.list()] == [agent.id]
     posts = [r for r in unstarted.stats.requests if r.method == "POST"]
     assert len(posts) == 3 and len({r.headers["idempotency-key"] for r in posts}) == 1
@@ -169,11 +169,11 @@ async def test_malformed_and_oversized_answers_are_typed_errors(
     unstarted.malformed_next("not_json")
     with pytest.raises(PhosonResponseValidationError):
         await client.agents.list()
-    small = LocalPhosonServer("pk_transport", max_body_size=100)
+    small = LocalPhosonServer(api_key="pk_transport", max_body_size=100)
     async with httpx.AsyncClient(transport=small.async_transport()) as http:
         sdk = AsyncPhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
         with pytest.raises(PhosonAPIError) as caught:
-            await sdk.agents.create("A", "x" * 200)
+            await sdk.agents.create(name="A", description="x" * 200)
         assert caught.value.status_code == 413
         assert caught.value.detail == "Request body too large"
         assert small.stats.requests == []
@@ -192,7 +192,9 @@ async def test_waits_longer_than_the_read_timeout_time_out(unstarted: LocalPhoso
         )
         conversation_id = await new_conversation(sdk)
         unstarted.script_next_run(
-            conversation_id, [("token", {"content": "a"}), ("token", {"content": "b"})], delay=5.0
+            conversation_id,
+            events=[("token", {"content": "a"}), ("token", {"content": "b"})],
+            delay=5.0,
         )
         with pytest.raises(PhosonTimeoutError):
             async for _ in sdk.messages.stream(conversation_id, "slow", timeout=0.05):

@@ -96,7 +96,7 @@ async def test_more_streams_than_connections_all_complete(
         conversation = await new_conversation(client)
         for _ in range(STREAMS):  # short runs keep the test quick: one token, then run_done
             server.script_next_run(
-                conversation, [("token", {"content": "hi"}), ("run_done", RUN_DONE)]
+                conversation, events=[("token", {"content": "hi"}), ("run_done", RUN_DONE)]
             )
         peak = 0
 
@@ -129,7 +129,7 @@ async def test_new_connections_are_opened_a_few_at_a_time(
         slow = slow_connects(client, 0.05)
         for _ in range(20):
             server.script_next_run(
-                conversation, [("token", {"content": "hi"}), ("run_done", RUN_DONE)]
+                conversation, events=[("token", {"content": "hi"}), ("run_done", RUN_DONE)]
             )
 
         async def one() -> str:
@@ -163,7 +163,7 @@ async def test_a_connect_waiting_past_its_timeout_says_why(
     async with small_pool(server, CONNECTIONS, **options) as client:
         slow = slow_connects(client, 0.6)
         held = client.messages.stream(conversation, "hello")
-        server.script_next_run(conversation, [("run_done", RUN_DONE)])
+        server.script_next_run(conversation, events=[("run_done", RUN_DONE)])
 
         async def first() -> str:
             async with held as stream:

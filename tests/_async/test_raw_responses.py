@@ -182,8 +182,12 @@ async def test_raw_response_shows_the_idempotent_replay_of_a_real_server(
 ) -> None:
     """Against the local server, a repeated Idempotency-Key is answered from its record, and
     the raw response is the way to see that (`Idempotent-Replayed`)."""
-    first = await live_client.agents.with_raw_response.create("n", "d", idempotency_key="same")
-    again = await live_client.agents.with_raw_response.create("n", "d", idempotency_key="same")
+    first = await live_client.agents.with_raw_response.create(
+        name="n", description="d", idempotency_key="same"
+    )
+    again = await live_client.agents.with_raw_response.create(
+        name="n", description="d", idempotency_key="same"
+    )
     assert first.status_code == again.status_code == 201
     assert first.parse().id == again.parse().id
     assert again.headers.get("idempotent-replayed") == "true"

@@ -24,7 +24,7 @@ async def test_503_then_success(
     live_client: AsyncPhosonClient, server: LocalPhosonServer, sleeps: list[float]
 ) -> None:
     """A 503 is retried after a backoff and the call succeeds."""
-    server.fail_next(1, 503)
+    server.fail_next(503)
     assert await live_client.agents.list() == []
     assert len(sleeps) == 1 and 0.375 <= sleeps[0] <= 0.5
 
@@ -33,10 +33,10 @@ async def test_429_with_retry_after(
     live_client: AsyncPhosonClient, server: LocalPhosonServer, sleeps: list[float]
 ) -> None:
     """A 429's Retry-After decides the wait; one over 60 s raises at once."""
-    server.fail_next(1, 429, retry_after="2")
+    server.fail_next(429, retry_after="2")
     assert await live_client.agents.list() == []
     assert sleeps == [2.0]
-    server.fail_next(1, 429, retry_after="120", detail="quota exhausted")
+    server.fail_next(429, retry_after="120", detail="quota exhausted")
     with pytest.raises(RateLimitError) as caught:
         await live_client.agents.list()
     assert caught.value.detail == "quota exhausted"
@@ -48,8 +48,8 @@ async def test_reset_before_headers_is_retried(
 ) -> None:
     """A connection closed before any response is retried, with the same Idempotency-Key, and
     the work is done once."""
-    server.drop_next(1)
-    agent = await live_client.agents.create("a", "b")
+    server.drop_next()
+    agent = await live_client.agents.create(name="a", description="b")
     assert [a.id for a in await live_client.agents.list()] == [agent.id]
 
 
@@ -120,7 +120,7 @@ async def test_resume_budget_exhausted_raises_incomplete(
     reconnects, naming the last event id."""
     conv = await new_conversation(live_client)
     server.cut_stream_after(1, times=1)
-    server.drop_next(10)
+    server.drop_next(times=10)
     with pytest.raises(IncompleteStreamError) as caught:
         await live_client.messages.stream(conv, "hi there").until_done()
     assert caught.value.events_received >= 1
@@ -170,8 +170,8 @@ async def test_planted_key_appears_in_no_output(
     async with AsyncPhosonClient(api_key=server.api_key, base_url=server.url) as client:
         texts.append(repr(client))
         conv = await new_conversation(client)
-        server.fail_next(1, 503)
-        server.drop_next(1)
+        server.fail_next(503)
+        server.drop_next()
         texts.append(repr(await client.agents.list()))
         for bad in ("agt_missing",):
             with pytest.raises(PhosonError) as caught:

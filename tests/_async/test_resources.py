@@ -34,7 +34,7 @@ async def test_agents_create_defaults_memory_type_to_persistent(
 ) -> None:
     """memory_type defaults to "persistent" and is always sent."""
     route = api.post("/agents").mock(return_value=json_response(201, AGENT))
-    await client.agents.create("My Agent", "What this agent does")
+    await client.agents.create(name="My Agent", description="What this agent does")
     body = {"name": "My Agent", "description": "What this agent does", "memory_type": "persistent"}
     assert_sent(route.calls.last.request, "POST", "/agents", body)
 

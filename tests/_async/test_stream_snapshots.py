@@ -94,7 +94,7 @@ async def test_a_resumed_stream_has_each_piece_of_text_once(
 ) -> None:
     """Against the local server, a stream cut mid-run resumes and stream.text is the reply
     exactly once, equal to run_done's content; text_stream consumers see the same."""
-    agent = await live_client.agents.create("n", "d")
+    agent = await live_client.agents.create(name="n", description="d")
     conv = await live_client.conversations.create(agent.id)
     server.cut_stream_after(4)
     async with live_client.messages.stream(

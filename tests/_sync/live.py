@@ -14,7 +14,7 @@ __all__ = ["close_while_reading", "new_conversation"]
 
 def new_conversation(client: PhosonClient) -> str:
     """A fresh agent and a conversation with it; the conversation's id."""
-    agent = client.agents.create("Test agent", "made by the test suite")
+    agent = client.agents.create(name="Test agent", description="made by the test suite")
     return (client.conversations.create(agent.id)).id
 
 

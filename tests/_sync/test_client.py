@@ -86,8 +86,8 @@ def test_default_headers_and_per_call_options(api: respx.MockRouter) -> None:
         api_key=API_KEY, base_url=BASE_URL, default_headers={"X-Team": "core"}
     ) as client:
         client.agents.create(
-            "n",
-            "d",
+            name="n",
+            description="d",
             extra_headers={"X-Trace": "t1"},
             extra_query={"dry_run": "1"},
             extra_body={"labels": ["a"]},
@@ -100,7 +100,7 @@ def test_default_headers_and_per_call_options(api: respx.MockRouter) -> None:
             b'{"name":"n","description":"d","memory_type":"persistent","labels":["a"]}'
         )
         assert request.extensions["timeout"] == httpx.Timeout(3.0).as_dict()
-        client.agents.create("n", "d")
+        client.agents.create(name="n", description="d")
         request = route.calls.last.request
         assert "x-trace" not in request.headers and "dry_run" not in request.url.params
         assert request.extensions["timeout"] == httpx.Timeout(600, connect=5).as_dict()

@@ -156,7 +156,7 @@ def test_a_key_function_is_asked_again_when_a_stream_resumes(
         return server.api_key
 
     with PhosonClient(api_key=key, base_url=server.url) as client:
-        agent = client.agents.create("n", "d")
+        agent = client.agents.create(name="n", description="d")
         conv = client.conversations.create(agent.id)
         before = len(asked)
         server.cut_stream_after(2)

@@ -29,7 +29,7 @@ def test_full_lifecycle(live_client: PhosonClient) -> None:
     agent = client.agents.create(name="My Agent", description="What this agent does")
     assert agent.memory_type == "persistent" and agent.mcp_ids == []
     assert agent.request_id is not None and agent.request_id.startswith("req_")
-    other = client.agents.create("Other", "second", memory_type="semantic")
+    other = client.agents.create(name="Other", description="second", memory_type="semantic")
     assert {a.id for a in client.agents.list()} == {agent.id, other.id}
     assert (client.agents.get(agent.id)).name == "My Agent"
     renamed = client.agents.update(agent.id, name="New name", description="New desc")
@@ -87,7 +87,7 @@ def test_server_errors_arrive_typed_with_detail(
     assert not_found.value.detail == "Agent not found"
     assert not_found.value.request_id
     with pytest.raises(UnprocessableEntityError) as invalid:
-        live_client.agents.create("x", "y", memory_type="episodic")
+        live_client.agents.create(name="x", description="y", memory_type="episodic")
     detail = invalid.value.detail
     assert isinstance(detail, list) and detail[0]["loc"] == ["body", "memory_type"]
     with PhosonClient(api_key="pk_wrong", base_url=server.url) as wrong:
@@ -116,7 +116,7 @@ def test_events_reach_user_code_as_they_are_sent(
     delay = 0.15
     server.script_next_run(
         conv,
-        [("token", {"content": f"w{i} "}) for i in range(4)]
+        events=[("token", {"content": f"w{i} "}) for i in range(4)]
         + [("run_done", {"content": "w0 w1 w2 w3 ", "run_id": "run_x"})],
         delay=delay,
     )
@@ -137,7 +137,7 @@ def test_breaking_out_releases_the_connection(
     conv = new_conversation(live_client)
     server.script_next_run(
         conv,
-        [("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
+        events=[("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
         delay=0.05,
     )
     with live_client.messages.stream(conv, "hi") as stream:
@@ -153,7 +153,7 @@ def test_a_thousand_abandoned_streams_leak_no_connections(
     live_client: PhosonClient, server: LocalPhosonServer
 ) -> None:
     """1,000 streams opened and abandoned after one event leave no open connections behind."""
-    agent = live_client.agents.create("a", "b")
+    agent = live_client.agents.create(name="a", description="b")
     conv = live_client.conversations.create(agent.id)
     for _ in range(1000):
         for _ in live_client.messages.stream(conv.id, "one two three four five six"):
@@ -169,7 +169,7 @@ def test_many_concurrent_streams_share_one_client(
     live_client: PhosonClient, server: LocalPhosonServer
 ) -> None:
     """One client runs 200 streams at once (tasks, or 16 threads) with every reply intact."""
-    agent = live_client.agents.create("a", "b")
+    agent = live_client.agents.create(name="a", description="b")
     convs = [live_client.conversations.create(agent.id) for _ in range(20)]
 
     def job(index: int) -> Job[tuple[str, str]]:

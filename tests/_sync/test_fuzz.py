@@ -218,7 +218,7 @@ def make_call(client: PhosonClient, name: str) -> Any:
     if name == "agents.list":
         return client.agents.list()
     if name == "agents.create":
-        return client.agents.create("n", "d")
+        return client.agents.create(name="n", description="d")
     if name == "messages.send":
         return client.messages.send("conv_1", "Hi")
     if name == "stream":

@@ -27,7 +27,7 @@ BASE_URL = "http://phoson.localhost"
 @pytest.fixture
 def unstarted() -> LocalPhosonServer:
     """A local server that never listens: only its in-process transport reaches it."""
-    return LocalPhosonServer("pk_transport")
+    return LocalPhosonServer(api_key="pk_transport")
 
 
 @pytest.fixture
@@ -126,9 +126,9 @@ def test_retried_faults_are_survived(
 ) -> None:
     """A 503 and a dropped connection are retried by the SDK with the same Idempotency-Key,
     and the call succeeds with one agent created."""
-    unstarted.fail_next(1, 503, retry_after="1")
-    unstarted.drop_next(1)
-    agent = client.agents.create("A", "made through faults")
+    unstarted.fail_next(503, retry_after="1")
+    unstarted.drop_next()
+    agent = client.agents.create(name="A", description="made through faults")
     assert [a.id for a in client.agents.list()] == [agent.id]
     posts = [r for r in unstarted.stats.requests if r.method == "POST"]
     assert len(posts) == 3 and len({r.headers["idempotency-key"] for r in posts}) == 1
@@ -171,11 +171,11 @@ def test_malformed_and_oversized_answers_are_typed_errors(
     unstarted.malformed_next("not_json")
     with pytest.raises(PhosonResponseValidationError):
         client.agents.list()
-    small = LocalPhosonServer("pk_transport", max_body_size=100)
+    small = LocalPhosonServer(api_key="pk_transport", max_body_size=100)
     with httpx.Client(transport=small.transport()) as http:
         sdk = PhosonClient(api_key="pk_transport", base_url=BASE_URL, http_client=http)
         with pytest.raises(PhosonAPIError) as caught:
-            sdk.agents.create("A", "x" * 200)
+            sdk.agents.create(name="A", description="x" * 200)
         assert caught.value.status_code == 413
         assert caught.value.detail == "Request body too large"
         assert small.stats.requests == []
@@ -194,7 +194,9 @@ def test_waits_longer_than_the_read_timeout_time_out(unstarted: LocalPhosonServe
         )
         conversation_id = new_conversation(sdk)
         unstarted.script_next_run(
-            conversation_id, [("token", {"content": "a"}), ("token", {"content": "b"})], delay=5.0
+            conversation_id,
+            events=[("token", {"content": "a"}), ("token", {"content": "b"})],
+            delay=5.0,
         )
         with pytest.raises(PhosonTimeoutError):
             for _ in sdk.messages.stream(conversation_id, "slow", timeout=0.05):

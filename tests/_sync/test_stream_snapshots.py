@@ -96,7 +96,7 @@ def test_a_resumed_stream_has_each_piece_of_text_once(
 ) -> None:
     """Against the local server, a stream cut mid-run resumes and stream.text is the reply
     exactly once, equal to run_done's content; text_stream consumers see the same."""
-    agent = live_client.agents.create("n", "d")
+    agent = live_client.agents.create(name="n", description="d")
     conv = live_client.conversations.create(agent.id)
     server.cut_stream_after(4)
     with live_client.messages.stream(conv.id, "Hello there", reasoning_effort="low") as stream:

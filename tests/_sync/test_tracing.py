@@ -88,8 +88,8 @@ def test_each_call_is_one_client_span_under_the_callers_span(
     with the call's attributes, and its request carries that span's traceparent."""
     app = provider.get_tracer("app")
     with app.start_as_current_span("handle request") as parent:
-        agent = traced.agents.create("Support", "answers questions")
-        conversation = traced.conversations.create(agent.id, "Orders")
+        agent = traced.agents.create(name="Support", description="answers questions")
+        conversation = traced.conversations.create(agent.id, title="Orders")
         reply = traced.messages.send(
             conversation.id,
             "hello",
@@ -160,7 +160,7 @@ def test_a_retried_call_is_one_span_with_an_event_per_retry(
 ) -> None:
     """Two 503s then a 200: one span, two retry events (delay and cause), resend count 2, and
     all three requests carry the same traceparent."""
-    server.fail_next(2, 503)
+    server.fail_next(503, times=2)
     assert traced.agents.list() == []
     span = only_span(exporter, "agents.list")
     attributes = span.attributes or {}
@@ -268,7 +268,9 @@ def test_a_stream_that_cannot_resume_or_whose_run_fails_is_an_error_span(
         with traced.messages.stream(conversation, "hi") as stream:
             for _ in stream:
                 pass
-    server.script_next_run(conversation, [("token", {"content": "par"})], error="model overloaded")
+    server.script_next_run(
+        conversation, events=[("token", {"content": "par"})], error="model overloaded"
+    )
     with pytest.raises(RunFailedError) as caught:
         traced.messages.stream(conversation, "hi").until_done()
     cut, failed = [s for s in sdk_spans(exporter) if s.name == "messages.stream"]
@@ -323,7 +325,7 @@ def test_hand_made_and_raw_calls_are_traced_too(
 ) -> None:
     """client.get() is a "client.request" span and with_raw_response calls keep their own
     name; both carry the id in their path and inject traceparent."""
-    agent = traced.agents.create("a", "b")
+    agent = traced.agents.create(name="a", description="b")
     exporter.clear()
     before = len(server.stats.requests)
     fetched = traced.get(f"/agents/{agent.id}", cast_to=Agent)
@@ -398,7 +400,7 @@ def test_concurrent_calls_each_get_their_own_span(
     """Calls made at the same time (tasks, or threads for the blocking client) are each a
     child of the span that was current where they were made."""
     app = provider.get_tracer("app")
-    agent = traced.agents.create("a", "b")
+    agent = traced.agents.create(name="a", description="b")
 
     def job(number: int) -> Job[str]:
         def run() -> str:
