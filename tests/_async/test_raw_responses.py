@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, assert_type
+from typing import Any, TypeAlias, assert_type
 
 import httpx
 import pytest
@@ -51,38 +51,63 @@ AGENT_BODY = {"name": "n", "description": "d", "memory_type": "persistent"}
 CONV_BODY = {"agent_id": "agt_1", "title": "New Conversation"}
 MESSAGES = "/conversations/conv_1/messages"
 
-#: Every call: (resource.method, args), (HTTP method, path, body sent), (status, body received).
-CALLS: list[tuple[str, tuple[Any, ...], str, str, Any, int, Any]] = [
-    ("agents.create", ("n", "d"), "POST", "/agents", AGENT_BODY, 201, AGENT),
-    ("agents.list", (), "GET", "/agents", None, 200, [AGENT]),
-    ("agents.get", ("agt_1",), "GET", "/agents/agt_1", None, 200, AGENT),
-    ("agents.update", ("agt_1", "n"), "PATCH", "/agents/agt_1", {"name": "n"}, 200, AGENT),
-    ("agents.delete", ("agt_1",), "DELETE", "/agents/agt_1", None, 204, None),
-    ("agents.attach_mcp", ("agt_1", "m"), "POST", "/agents/agt_1/mcps/m", None, 200, AGENT),
-    ("agents.detach_mcp", ("agt_1", "m"), "DELETE", "/agents/agt_1/mcps/m", None, 200, AGENT),
-    ("conversations.create", ("agt_1",), "POST", "/conversations", CONV_BODY, 201, CONVERSATION),
-    ("conversations.list", (), "GET", "/conversations", None, 200, [CONVERSATION]),
-    ("conversations.get", ("conv_1",), "GET", "/conversations/conv_1", None, 200, CONVERSATION),
+#: The arguments of a call: positional, then keywords.
+Arguments: TypeAlias = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+def given(*args: Any, **kwargs: Any) -> Arguments:
+    return args, kwargs
+
+
+#: Every call: (resource.method, arguments), (HTTP method, path, body sent), (status, body
+#: received).
+CALLS: list[tuple[str, Arguments, str, str, Any, int, Any]] = [
+    ("agents.create", given(name="n", description="d"), "POST", "/agents", AGENT_BODY, 201, AGENT),
+    ("agents.list", given(), "GET", "/agents", None, 200, [AGENT]),
+    ("agents.get", given("agt_1"), "GET", "/agents/agt_1", None, 200, AGENT),
+    (
+        "agents.update",
+        given("agt_1", name="n"),
+        "PATCH",
+        "/agents/agt_1",
+        {"name": "n"},
+        200,
+        AGENT,
+    ),
+    ("agents.delete", given("agt_1"), "DELETE", "/agents/agt_1", None, 204, None),
+    ("agents.attach_mcp", given("agt_1", "m"), "POST", "/agents/agt_1/mcps/m", None, 200, AGENT),
+    ("agents.detach_mcp", given("agt_1", "m"), "DELETE", "/agents/agt_1/mcps/m", None, 200, AGENT),
+    (
+        "conversations.create",
+        given("agt_1"),
+        "POST",
+        "/conversations",
+        CONV_BODY,
+        201,
+        CONVERSATION,
+    ),
+    ("conversations.list", given(), "GET", "/conversations", None, 200, [CONVERSATION]),
+    ("conversations.get", given("conv_1"), "GET", "/conversations/conv_1", None, 200, CONVERSATION),
     (
         "conversations.update",
-        ("conv_1", "t"),
+        given("conv_1", title="t"),
         "PATCH",
         "/conversations/conv_1",
         {"title": "t"},
         200,
         CONVERSATION,
     ),
-    ("conversations.delete", ("conv_1",), "DELETE", "/conversations/conv_1", None, 204, None),
+    ("conversations.delete", given("conv_1"), "DELETE", "/conversations/conv_1", None, 204, None),
     (
         "messages.send",
-        ("conv_1", "hi"),
+        given("conv_1", "hi"),
         "POST",
         MESSAGES,
         {"content": "hi", "stream": False},
         200,
         MESSAGE,
     ),
-    ("messages.list", ("conv_1",), "GET", MESSAGES, None, 200, [MESSAGE]),
+    ("messages.list", given("conv_1"), "GET", MESSAGES, None, 200, [MESSAGE]),
 ]
 MODELS: dict[str, type[PhosonModel]] = {
     "agents": Agent,
@@ -96,7 +121,7 @@ async def test_each_raw_call_sends_the_same_request_and_parses_to_the_plain_resu
 ) -> None:
     """Each raw call sends the plain call's request; its status, headers, request id and
     `http_response` are the server's, and `parse()` gives what the plain call returns."""
-    for call, args, method, path, sent, status, received in CALLS:
+    for call, (args, kwargs), method, path, sent, status, received in CALLS:
         resource, name = call.split(".")
         model = MODELS[resource]
         parsed: Any = (
@@ -110,7 +135,7 @@ async def test_each_raw_call_sends_the_same_request_and_parses_to_the_plain_resu
         route = api.route(method=method, path=path).mock(
             return_value=with_headers(answer, RATE_LIMIT)
         )
-        raw = await getattr(getattr(client, resource).with_raw_response, name)(*args)
+        raw = await getattr(getattr(client, resource).with_raw_response, name)(*args, **kwargs)
         assert_sent(route.calls.last.request, method, path, sent)
         assert isinstance(raw, RawResponse)
         assert raw.status_code == status
@@ -122,7 +147,7 @@ async def test_each_raw_call_sends_the_same_request_and_parses_to_the_plain_resu
         assert raw.request_id == ("req_123" if received is not None else None)
         assert raw.parse() == parsed
         assert raw.parse() is raw.parse()  # parsed once
-        plain = await getattr(getattr(client, resource), name)(*args)
+        plain = await getattr(getattr(client, resource), name)(*args, **kwargs)
         assert plain == parsed
         assert repr(raw) == f"<RawResponse [{status}] {method} {path}>"
 
