@@ -975,7 +975,7 @@ def test_reset_forgets_everything(client: httpx.Client, server: LocalPhosonServe
     """reset() drops data, idempotency records, armed faults and counters."""
     new_conversation(client)
     client.post("/agents", json={"name": "a", "description": "b"}, headers={"Idempotency-Key": "k"})
-    server.fail_next(5)
+    server.fail_next(503, times=5)
     server.reset()
     assert server.stats.requests == [] and server.stats.runs_created == 0
     assert client.get("/agents").json() == []

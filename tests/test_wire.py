@@ -95,10 +95,12 @@ def test_every_client_method_names_its_call(monkeypatch: pytest.MonkeyPatch) -> 
             required = [
                 p
                 for p in inspect.signature(method).parameters.values()
-                if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+                if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
             ]
+            positional = ["x" for p in required if p.kind is p.POSITIONAL_OR_KEYWORD]
+            keywords = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
             with pytest.raises(_Sent) as sent:
-                result = method(*("x" for _ in required))
+                result = method(*positional, **keywords)
                 if isinstance(result, MessageStream):
                     next(iter(result))
             seen[f"{resource}.{name}"] = sent.value.call.operation
