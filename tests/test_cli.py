@@ -590,7 +590,7 @@ def test_listing_the_conversations_of_an_unknown_agent_exits_1(
     missing = cli("conversations", "list", "--agent", "agt_missing")
     assert (missing.code, missing.out) == (1, "")
     assert missing.err.startswith("error: 404 Agent not found"), missing.err
-    lonely = sdk.agents.create("lonely", "has no conversations")
+    lonely = sdk.agents.create(name="lonely", description="has no conversations")
     empty = cli("conversations", "list", "--agent", lonely.id)
     assert (empty.code, empty.out, empty.err) == (0, "ID  AGENT  THREAD  CREATED  TITLE\n", "")
 
