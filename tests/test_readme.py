@@ -251,3 +251,17 @@ def test_readme_first_command_prints_tokens_and_run_id_offline() -> None:
         assert "using a local server" in result.stderr
         assert "You said: Hello, how are you?" in result.stdout
         assert re.search(r"\n\nRun ID: run_[0-9a-f]+\n$", result.stdout), result.stdout
+
+
+def test_the_readme_performance_ratios_are_the_recorded_runs() -> None:
+    """Every ratio the README's Performance section states (`1.40x`, `48x`) is one of the
+    recorded run's in bench/README.md's results table, to the README's precision: the
+    README quotes measurements, never hopes."""
+    results = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
+    table = results[results.index("<!-- bench-results:start -->") :]
+    recorded = [float(ratio) for ratio in re.findall(r"(\d+(?:\.\d+)?)x\b", table)]
+    stated = re.findall(r"(\d+(?:\.(\d+))?)x\b", section("Performance"))
+    assert len(stated) >= 10
+    for ratio, decimals in stated:
+        places = len(decimals)
+        assert any(round(value, places) == float(ratio) for value in recorded), ratio
