@@ -148,18 +148,18 @@ def check_names(path: Path, source: str) -> None:
             )
 
 
-def ruff(args: list[str], source: str, filename: Path) -> str:
-    """Run ruff over `source` as if it were `filename` (so the project's settings apply)."""
+def ruff(args: list[str], files: list[Path], cwd: Path) -> None:
+    """Run ruff over `files` in place, once for all of them (a ruff process per file cost
+    most of this script's time). `cwd` holds a copy of pyproject.toml, so the project's
+    settings (and its per-file rules, by relative path) apply as they do in the repository."""
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--stdin-filename", str(filename), "-"],
-        input=source,
+        [sys.executable, "-m", "ruff", *args, *(str(path) for path in files)],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd,
     )
-    if result.returncode != 0 and not result.stdout:
-        raise BuildError(f"ruff {' '.join(args)} failed on {filename}:\n{result.stderr}")
-    return result.stdout
+    if result.returncode != 0:
+        raise BuildError(f"ruff {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
 
 
 def generate() -> dict[Path, str]:
@@ -167,6 +167,7 @@ def generate() -> dict[Path, str]:
     outputs: dict[Path, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")  # ruff's settings
         rules = []
         sources: list[Path] = []
         for source_dir, target_dir in TREES:
@@ -184,18 +185,20 @@ def generate() -> dict[Path, str]:
                 )
             )
         unasync.unasync_files([str(work / source) for source in sources], rules)
+        targets: dict[Path, Path] = {}  # generated file -> its source
         for source in sources:
             source_dir, target_dir = next(
                 (s, t) for s, t in TREES if source.parts[: len(Path(s).parts)] == Path(s).parts
             )
             target = Path(target_dir) / source.relative_to(source_dir)
             text = STAMP.format(source=source.as_posix()) + (work / target).read_text("utf-8")
-            text = drop_awaitable(text)
-            # Imports sorted, and any the rewrite left unused (`Awaitable`) removed.
-            text = (
-                ruff(["check", "--select", "I,F401", "--fix-only", "--quiet"], text, target) or text
-            )
-            text = ruff(["format", "--quiet"], text, target)
+            (work / target).write_text(drop_awaitable(text), encoding="utf-8")
+            targets[target] = source
+        # Imports sorted, and any the rewrite left unused (`Awaitable`) removed; then formatted.
+        ruff(["check", "--select", "I,F401", "--fix-only", "--quiet"], list(targets), work)
+        ruff(["format", "--quiet"], list(targets), work)
+        for target, source in targets.items():
+            text = (work / target).read_text(encoding="utf-8")
             for number, line in enumerate(text.splitlines()[2:], start=3):
                 match = LEFTOVER.search(line)
                 if match:
