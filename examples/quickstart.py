@@ -1,5 +1,5 @@
-"""The docs' Quick Start with AsyncPhosonClient: create an agent, start a conversation, stream
-a reply, print the run id.
+"""The docs' Quick Start with AsyncPhosonClient: find or create an agent, start a conversation,
+stream a reply, print the run id.
 
     uv run python examples/quickstart.py
 
@@ -17,12 +17,16 @@ from phoson.testing import configured_or_local
 
 async def main(api_key: str, base_url: str | None) -> None:
     async with AsyncPhosonClient(api_key=api_key, base_url=base_url) as client:
-        # 1. Create an agent
-        agent = await client.agents.create(
-            name="My Assistant",
-            description="A helpful assistant",
-            memory_type="persistent",
-        )
+        # 1. The agent: the one named "My Assistant" if there is one, else a new one (so
+        #    running this again leaves no pile of agents on your account)
+        agents = await client.agents.list()
+        agent = next((a for a in agents if a.name == "My Assistant"), None)
+        if agent is None:
+            agent = await client.agents.create(
+                name="My Assistant",
+                description="A helpful assistant",
+                memory_type="persistent",
+            )
 
         # 2. Start a conversation
         conv = await client.conversations.create(agent_id=agent.id, title="Hello")

@@ -14,12 +14,16 @@ from phoson.testing import configured_or_local
 
 def main(api_key: str, base_url: str | None) -> None:
     with PhosonClient(api_key=api_key, base_url=base_url) as client:
-        # 1. Create an agent
-        agent = client.agents.create(
-            name="My Assistant",
-            description="A helpful assistant",
-            memory_type="persistent",
-        )
+        # 1. The agent: the one named "My Assistant" if there is one, else a new one (so
+        #    running this again leaves no pile of agents on your account)
+        agents = client.agents.list()
+        agent = next((a for a in agents if a.name == "My Assistant"), None)
+        if agent is None:
+            agent = client.agents.create(
+                name="My Assistant",
+                description="A helpful assistant",
+                memory_type="persistent",
+            )
 
         # 2. Start a conversation
         conv = client.conversations.create(agent_id=agent.id, title="Hello")

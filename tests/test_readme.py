@@ -265,3 +265,20 @@ def test_the_readme_performance_ratios_are_the_recorded_runs() -> None:
     for ratio, decimals in stated:
         places = len(decimals)
         assert any(round(value, places) == float(ratio) for value in recorded), ratio
+
+
+def test_the_quick_starts_run_again_without_piling_up_agents(
+    server: LocalPhosonServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run twice against one account, each quick start (async and blocking) makes its agent
+    once and reuses it: one "My Assistant" agent, one conversation per run."""
+    from examples import quickstart, quickstart_sync
+
+    for _ in range(2):
+        asyncio.run(quickstart.main(server.api_key, server.url))
+        quickstart_sync.main(server.api_key, server.url)
+    assert capsys.readouterr().out.count("Run ID: run_") == 4
+    with PhosonClient(api_key=server.api_key, base_url=server.url) as client:
+        (agent,) = client.agents.list()
+        assert agent.name == "My Assistant"
+        assert len(client.conversations.list(agent_id=agent.id)) == 4
