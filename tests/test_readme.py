@@ -5,7 +5,8 @@ The README says at its top how to run them ("Trying the examples"), and this tes
 - a **fragment**, a block with top-level `await` (or `async for`/`async with`), runs after the
   README's prelude, the block marked `<!-- prelude -->` (it makes `client`, an
   `AsyncPhosonClient`, and `agent` and `conv` with it), both in one asyncio runner, as
-  `python -m asyncio` runs them typed at its prompt;
+  `python -m asyncio` runs them typed at its prompt; both must also paste at that prompt as
+  3.11 and 3.12 read it, line by line (an empty line after each indented block);
 - any other block is a **program**: it runs alone in a fresh namespace (`__name__` is
   `"__main__"`), as `python file.py` would, so it imports and makes everything it uses.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import codeop
 import inspect
 import os
 import re
@@ -102,6 +104,25 @@ async def run_in_loop(block: Block, namespace: dict[str, Any]) -> None:
         await result
 
 
+def paste_problem(block: Block) -> str | None:
+    """What goes wrong when the block is pasted at the `python -m asyncio` prompt of Python
+    3.11 and 3.12, which read a paste line by line: an indented block ends only at an empty
+    line (so a statement right after one is a SyntaxError, and an empty line inside one ends
+    it early). None when it pastes cleanly."""
+    compiler = codeop.CommandCompiler()
+    compiler.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    buffer: list[str] = []
+    for number, line in enumerate([*block.code.splitlines(), ""], start=block.line):
+        buffer.append(line)
+        try:
+            compiled = compiler("\n".join(buffer), "<stdin>", "single")
+        except SyntaxError as error:
+            return f"{block.document.name}:{number}: {error.msg} (an empty line is needed, or unwanted)"
+        if compiled is not None:
+            buffer = []
+    return None
+
+
 def run_fragment(block: Block) -> None:
     """The prelude, then the fragment, in one event loop and one namespace."""
 
@@ -170,6 +191,8 @@ def test_doc_block_runs(
     monkeypatch.setenv("PHOSON_API_KEY", server.api_key)
     monkeypatch.setenv("PHOSON_BASE_URL", server.url)
     if block.kind == "fragment":
+        assert paste_problem(prelude()) is None
+        assert paste_problem(block) is None, "pasted at the asyncio prompt"
         run_fragment(block)
     else:
         run_program(block)
