@@ -7,19 +7,33 @@ when the client is made, so a mistake fails early with a `PhosonError` rather th
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import os
 import re
 import uuid
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, cast
+from urllib.parse import parse_qsl
 
 import httpx
 
 from ._exceptions import InsecureTransportWarning, PhosonError
-from ._redact import remember_key
+from ._options import (
+    check_bool,
+    check_header_value,
+    check_headers,
+    check_idempotency_key,
+    check_key_function,
+    check_max_event_size,
+    check_max_retries,
+    check_query,
+    check_timeout,
+    option_error,
+)
+from ._redact import clean_cause, remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._tracing import OTEL_ENV, env_flag
 from ._types import HeaderValue, RequestOptions, TimeoutTypes
@@ -34,8 +48,9 @@ __all__ = [
     "check_api_key",
     "check_header_value",
     "merge_headers",
+    "merge_query",
     "new_idempotency_key",
-    "refresh_authorization",
+    "refresh_attempt_headers",
     "resolve_config",
 ]
 
@@ -56,7 +71,9 @@ class ClientConfig:
     base_url: str
     timeout: httpx.Timeout
     max_retries: int
-    default_headers: Mapping[str, str] = field(default_factory=dict)
+    #: The caller's headers for every request, one per name (a None value removes that header,
+    #: the SDK's own included).
+    default_headers: Mapping[str, HeaderValue] = field(default_factory=dict)
     #: The largest single stream event accepted, in bytes.
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     #: Query parameters sent with every request (a call's own and `extra_query` win).
@@ -76,89 +93,96 @@ class ClientConfig:
         if "api_key" in changes:
             changes["api_key"] = _check_key_source(changes["api_key"])
         if "timeout" in changes:
-            changes["timeout"] = as_timeout(changes["timeout"])
+            changes["timeout"] = check_timeout(changes["timeout"])
         if "base_url" in changes:
             changes["base_url"] = _clean_base_url(changes["base_url"])
         if "max_retries" in changes:
-            _check_retries(changes["max_retries"])
+            check_max_retries(changes["max_retries"])
+        if "max_event_size" in changes:
+            check_max_event_size(changes["max_event_size"])
         if "default_headers" in changes:
-            merged = dict(self.default_headers)
-            merge_headers(merged, _checked_headers(changes["default_headers"]))
-            changes["default_headers"] = merged
+            given = check_headers(changes["default_headers"], "default_headers")
+            changes["default_headers"] = merge_headers(self.default_headers, given)
         if "default_query" in changes:
             changes["default_query"] = _merged_query(self.default_query, changes["default_query"])
         if "strict_response_validation" in changes:
-            _check_bool("strict_response_validation", changes["strict_response_validation"])
-        if "open_telemetry" in changes and not isinstance(changes["open_telemetry"], bool):
-            raise PhosonError(
-                f"open_telemetry must be True or False, got {changes['open_telemetry']!r}"
-            )
+            check_bool(changes["strict_response_validation"], "strict_response_validation")
+        if "open_telemetry" in changes:
+            check_bool(changes["open_telemetry"], "open_telemetry")
         config = replace(self, **changes)
         if "base_url" in changes or "api_key" in changes:
             _warn_if_insecure(config.base_url)
         return config
-
-    def headers_for(self, call: Call) -> dict[str, Any]:
-        """The headers every request of `call` carries (the key, Accept, User-Agent, defaults)."""
-        headers: dict[str, Any] = {
-            "Authorization": self.authorization(),
-            "Accept": call.accept,
-            "User-Agent": USER_AGENT,
-        }
-        if self.default_headers:
-            merge_headers(headers, self.default_headers)
-        return headers
 
     def authorization(self) -> str:
         """The `Authorization` value: the key, or what the key function returns now."""
         api_key = self.api_key
         if callable(api_key):
             api_key = _call_key_function(api_key)
+        else:
+            remember_key(api_key)  # used again: it stays among the keys redacted
         return f"Bearer {api_key}"
 
 
 def _call_key_function(function: Callable[[], str]) -> str:
     """The key a key function returns, checked (and registered for redaction) like any key."""
     try:
-        key = function()
+        key: object = function()
     except Exception as exc:
-        # Only the exception's type: its message might quote a secret.
-        raise PhosonError(
+        # Only the exception's type: its message might quote a secret. It is chained redacted,
+        # or not at all if its traceback would still show a key.
+        cause = clean_cause(exc)
+        error = PhosonError(
             f"the api_key function raised {type(exc).__name__}; no request was sent"
-        ) from exc
+            + ("" if cause is not None else " (its message is not shown: it quoted an API key)")
+        )
+        raise error from cause
+    if inspect.iscoroutine(key):
+        key.close()  # never awaited: closed, so that Python does not warn about it
+        raise option_error(
+            "api_key",
+            function,
+            "a str or a plain function returning one (this one returned a coroutine)",
+            wrong_type=False,
+            show=False,
+        )
     if not isinstance(key, str):
         raise PhosonError(f"the api_key function must return a str, not {type(key).__name__}")
     return check_api_key(key)
 
 
-def refresh_authorization(
-    request: httpx.Request, config: ClientConfig, options: RequestOptions
+#: The SDK's headers that change from one attempt of a call to the next.
+_RETRY_COUNT = "X-Phoson-Retry-Count"
+
+
+def refresh_attempt_headers(
+    request: httpx.Request, config: ClientConfig, options: RequestOptions, retries_done: int
 ) -> None:
-    """Before a retry: ask a key function for the key again (a rotated key takes effect at
-    once), unless the caller set `Authorization` themselves. A plain key is left alone."""
-    if not callable(config.api_key):
-        return
-    given = [*config.default_headers, *(options.get("extra_headers") or {})]
-    if any(name.lower() == "authorization" for name in given):
-        return
-    request.headers["Authorization"] = config.authorization()
+    """Before a retry: count it in `X-Phoson-Retry-Count`, and ask a key function for the key
+    again (a rotated key takes effect at once). A header the caller set (in `default_headers`
+    or `extra_headers`, any letter case) stays the caller's, on every attempt."""
+    given = _caller_header_names(config, options)
+    if _RETRY_COUNT.lower() not in given:
+        request.headers[_RETRY_COUNT] = str(retries_done)
+    if callable(config.api_key) and "authorization" not in given:
+        request.headers["Authorization"] = config.authorization()
+
+
+def _caller_header_names(config: ClientConfig, options: RequestOptions) -> set[str]:
+    return {
+        name.lower() for name in (*config.default_headers, *(options.get("extra_headers") or ()))
+    }
 
 
 def as_timeout(timeout: TimeoutTypes) -> httpx.Timeout:
     """Normalise a timeout argument: a number is a total, an `httpx.Timeout` is kept."""
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    return httpx.Timeout(timeout)
+    return check_timeout(timeout)
 
 
 #: A host name or IPv4 address as it may appear in a URL (IPv6 literals are checked apart).
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9.])?")
-#: What may appear in an HTTP header value: visible ASCII, spaces and tabs.
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
-#: What may appear in an HTTP header name (an RFC 9110 token).
 #: What an echoed event id may contain: a header value's characters, plus any non-ASCII.
 _EVENT_ID = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _clean_base_url(base_url: str) -> str:
@@ -243,78 +267,47 @@ def check_api_key(api_key: str) -> str:
     return key
 
 
-def check_header_value(name: str, value: object) -> str:
-    """`value` if it can be sent as header `name`, else a `PhosonError` naming the header.
+def merge_headers(*sources: Mapping[str, HeaderValue] | None) -> dict[str, HeaderValue]:
+    """The one header merge: every source of headers, lowest precedence first, into one
+    mapping with one entry per name in any letter case.
 
-    The value is never quoted in the error: it may be a secret.
+    A name in a later source replaces that name from every earlier one, whatever its case (so
+    an `authorization` the caller gives replaces the SDK's `Authorization`, and the caller's
+    spelling is the one sent). A None value removes the header; it is kept as None, so that a
+    later merge (and the request, over `http_client`'s own headers) removes it too.
     """
-    if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
-        raise PhosonError(f"{name!r} is not a valid HTTP header name")
-    if not isinstance(value, str):
-        raise PhosonError(f"header {name!r} must be a str, not {type(value).__name__}")
-    if not _HEADER_VALUE.fullmatch(value):
-        position = next(i for i, ch in enumerate(value) if not _HEADER_VALUE.fullmatch(ch))
-        kind = "a non-ASCII character" if not value[position].isascii() else "a control character"
-        raise PhosonError(
-            f"header {name!r} has {kind} at position {position}: header values are ASCII "
-            "(encode other text, for example with urllib.parse.quote)"
-        )
-    return value
-
-
-def _checked_headers(headers: Mapping[str, HeaderValue]) -> dict[str, HeaderValue]:
-    """Headers given by the caller, each checked (None, which removes a header, passes)."""
-    return {
-        name: None if value is None else check_header_value(name, value)
-        for name, value in headers.items()
-    }
-
-
-def merge_headers(headers: dict[str, Any], extra: Mapping[str, HeaderValue]) -> None:
-    """Merge `extra` into `headers` in place: one header per name, in any letter case.
-
-    A name in `extra` replaces every header of the same name whatever its case (so an
-    `authorization` given by the caller replaces the SDK's `Authorization`); a None value
-    removes the header.
-    """
-    for name, value in extra.items():
-        lower = name.lower()
-        for existing in [k for k in headers if k.lower() == lower]:
-            del headers[existing]
-        if value is not None:
-            headers[name] = value
+    merged: dict[str, HeaderValue] = {}
+    lower_to_name: dict[str, str] = {}
+    for source in sources:
+        if not source:
+            continue
+        for name, value in source.items():
+            lower = name.lower()
+            previous = lower_to_name.get(lower)
+            if previous is not None:
+                del merged[previous]
+            lower_to_name[lower] = name
+            merged[name] = value
+    return merged
 
 
 def _check_key_source(api_key: ApiKey) -> ApiKey:
-    """A key is checked now; a key function only has to be callable (it is called per attempt)."""
+    """A key is checked now; a key function only has to be a plain callable (it is called per
+    attempt)."""
     if callable(api_key):
-        return api_key
+        return check_key_function(api_key)
     return check_api_key(api_key)
 
 
-def _merged_query(query: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+def _merged_query(query: Mapping[str, Any], changes: object) -> dict[str, Any]:
     """`query` with `changes` merged in; a None value removes a parameter."""
-    if not isinstance(changes, Mapping):
-        raise PhosonError(f"default_query must be a mapping, not {type(changes).__name__}")
     merged = dict(query)
-    for name, value in changes.items():
-        if not isinstance(name, str):
-            raise PhosonError(f"default_query names must be str, got {name!r}")
+    for name, value in check_query(changes, "default_query").items():
         if value is None:
             merged.pop(name, None)
         else:
             merged[name] = value
     return merged
-
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise PhosonError(f"{name} must be True or False, got {value!r}")
-
-
-def _check_retries(max_retries: int) -> None:
-    if not isinstance(max_retries, int) or max_retries < 0:
-        raise PhosonError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
 
 
 def resolve_config(
@@ -342,19 +335,21 @@ def resolve_config(
         )
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    _check_retries(max_retries)
+    check_max_retries(max_retries)
+    check_max_event_size(max_event_size)
     if open_telemetry is None:
         # Tracing: PHOSON_OTEL decides, else giving a tracer provider turns it on.
         open_telemetry = env_flag(OTEL_ENV)
         if open_telemetry is None:
             open_telemetry = tracer_provider is not None
-    headers: dict[str, str] = {}
-    merge_headers(headers, _checked_headers(default_headers or {}))
-    _check_bool("strict_response_validation", strict_response_validation)
+    headers = merge_headers(check_headers(default_headers or {}, "default_headers"))
+    check_bool(strict_response_validation, "strict_response_validation")
+    if open_telemetry is not None:
+        check_bool(open_telemetry, "open_telemetry")
     config = ClientConfig(
         api_key=_check_key_source(api_key),
         base_url=_clean_base_url(base_url),
-        timeout=as_timeout(timeout),
+        timeout=check_timeout(timeout),
         max_retries=max_retries,
         default_headers=headers,
         max_event_size=max_event_size,
@@ -381,47 +376,104 @@ def build_request(
     idempotency_key: str | None = None,
     last_event_id: str | None = None,
 ) -> httpx.Request:
-    """Turn a `Call` and its per-call options into the `httpx.Request` to send. No I/O.
+    """Turn a `Call` and its per-call options (checked by `check_call_options`) into the
+    `httpx.Request` to send. No I/O.
 
-    Each header goes out once: a name the caller gives (in `default_headers` or
-    `extra_headers`, in any letter case) replaces the SDK's own.
+    Headers, lowest precedence first: `http_client`'s own, the SDK's, `default_headers`, then
+    `extra_headers`; each name goes out once, in the winner's spelling (`merge_headers`).
+    Query parameters: `http_client`'s own, `default_query`, the query written in the path, the
+    call's `params`, then `extra_query` (`merge_query`).
     """
     # 1. The body: the call's JSON with `extra_body` merged in (None when there is none).
     extra_body = cast("Mapping[str, Any] | None", options.get("extra_body"))  # write calls only
     content = encode_body(call, extra_body)
-    # 2. The SDK's headers (with the client's default headers merged in), then the call's own,
-    #    then what the caller added to this call.
-    headers = config.headers_for(call)
+    # 2. The headers: the SDK's for this attempt, then the caller's.
+    sdk: dict[str, HeaderValue] = {
+        "Authorization": config.authorization(),
+        "Accept": call.accept,
+        "User-Agent": USER_AGENT,
+    }
     if content is not None:
-        headers.setdefault("Content-Type", JSON)
-    headers["X-Phoson-Retry-Count"] = "0"  # the requester counts up on each retry
+        sdk["Content-Type"] = JSON
+    sdk[_RETRY_COUNT] = "0"  # the requester counts up on each retry
     if call.changes_state:
         given = options.get("idempotency_key")
-        headers["Idempotency-Key"] = (
-            check_header_value("Idempotency-Key", given)
-            if given
+        sdk["Idempotency-Key"] = (
+            check_idempotency_key(given)
+            if given is not None
             else idempotency_key or new_idempotency_key()
         )
     if last_event_id:
-        headers["Last-Event-ID"] = _last_event_id_header(last_event_id)
-    extra_headers = options.get("extra_headers")
-    if extra_headers:
-        merge_headers(headers, _checked_headers(extra_headers))
-    # 3. Query parameters: the client's `default_query`, the call's, then `extra_query`.
-    params: dict[str, Any] | None = call.params
-    extra_query = options.get("extra_query")
-    if extra_query or config.default_query:
-        params = {**config.default_query, **(params or {}), **(extra_query or {})}
+        sdk["Last-Event-ID"] = _last_event_id_header(last_event_id)  # type: ignore[assignment]
+    merged = merge_headers(sdk, config.default_headers, options.get("extra_headers"))
+    headers = {name: value for name, value in merged.items() if value is not None}
+    # 3. Query parameters, and the path without its query.
+    path, params = merge_query(
+        call.path,
+        config.default_query,
+        call.params,
+        options.get("extra_query"),
+        # httpx replaces a URL's query with its client's `params`: then the path's goes too.
+        keep_as_written=not http.params,
+    )
     # 4. The timeout of this call, else the client's.
     timeout = as_timeout(options["timeout"]) if "timeout" in options else config.timeout
-    return http.build_request(
+    request = http.build_request(
         call.method,
-        config.base_url + call.path,
+        config.base_url + path,
         params=params,
         content=content,
         headers=headers,
         timeout=timeout,
     )
+    if len(headers) != len(merged):
+        # A None removes the header altogether: `http_client`'s own of that name too.
+        for name, value in merged.items():
+            if value is None:
+                request.headers.pop(name, None)
+    return request
+
+
+def merge_query(
+    path: str, *sources: Mapping[str, Any] | None, keep_as_written: bool = True
+) -> tuple[str, list[tuple[str, Any]] | None]:
+    """The one query merge: `path`'s own query (`/agents?a=1`) and every source of parameters
+    (`default_query`, the call's `params`, `extra_query`, lowest precedence first) into the path
+    to send and its parameters.
+
+    A name in a later source replaces that name from every earlier one, the path's included; a
+    None value removes it; a list value sends the name once per item. The path's query is
+    placed after the first source (the client's `default_query`) and before the call's own.
+    Nothing the caller wrote is dropped. With no sources the path is sent as written (unless
+    `keep_as_written` is false: then its query comes back as parameters).
+    """
+    if not any(sources) and (keep_as_written or "?" not in path):
+        return path, None
+    path, mark, query = path.partition("?")
+    layers: list[Iterable[tuple[str, Any]]] = []
+    for index, source in enumerate(sources):
+        if index == 1 and mark:
+            layers.append(_path_query(query))
+        if source:
+            layers.append(source.items())
+    if len(sources) < 2 and mark:
+        layers.append(_path_query(query))
+    merged: dict[str, list[Any]] = {}
+    for layer in layers:
+        replaced: set[str] = set()
+        for name, value in layer:
+            if name not in replaced:
+                merged.pop(name, None)
+                replaced.add(name)
+            if value is None:
+                continue
+            values = value if isinstance(value, list | tuple) else [value]
+            merged.setdefault(name, []).extend(values)
+    return path, [(name, value) for name, values in merged.items() for value in values]
+
+
+def _path_query(query: str) -> list[tuple[str, str]]:
+    return parse_qsl(query.partition("#")[0], keep_blank_values=True)
 
 
 def _last_event_id_header(event_id: str) -> str | bytes:

@@ -6,7 +6,6 @@ Everything is checked before anything is sent, so a mistake costs no request.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -16,7 +15,7 @@ import httpx
 
 from ._exceptions import PhosonError
 from ._models import PhosonModel
-from ._wire import EVENT_STREAM, JSON, Call, parse_model, parse_model_list
+from ._wire import EVENT_STREAM, JSON, Call, encode_json, parse_model, parse_model_list
 
 __all__ = ["CastTo", "custom_call", "parser_for"]
 
@@ -56,10 +55,7 @@ def custom_call(
         if not isinstance(body, Mapping):
             raise PhosonError(f"body must be a mapping (a JSON object), not {type(body).__name__}")
         body = dict(body)
-        try:
-            json.dumps(body)
-        except (TypeError, ValueError) as error:
-            raise PhosonError(f"body cannot be sent as JSON: {error}") from None
+        encode_json(body, "body")  # refused now, not when sending
     if params is not None and not isinstance(params, Mapping):
         raise PhosonError(f"params must be a mapping, not {type(params).__name__}")
     return Call(

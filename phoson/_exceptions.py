@@ -6,10 +6,16 @@ received, so the sync and async clients share it.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from ._redact import longest_key_length, redact, redact_detail, redact_exception_chain
+from . import _json
+from ._redact import (
+    longest_key_length,
+    redact,
+    redact_detail,
+    redact_exception_chain,
+    redact_value,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -71,9 +77,11 @@ class PhosonError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickling (multiprocessing, Celery) keeps the class, the message and every attribute;
         # it does not call `__init__` again (keyword-only arguments would not survive). An
-        # httpx `response` is left behind: it holds sockets and cannot cross processes.
-        state = {k: v for k, v in self.__dict__.items() if k != "response"}
-        return (_restore_error, (type(self), self.args, state))
+        # httpx `response` is left behind: it holds sockets and cannot cross processes (and its
+        # request holds the key). Every string is redacted once more, details throughout.
+        state = {k: redact_detail(v) for k, v in self.__dict__.items() if k != "response"}
+        args = tuple(redact_value(arg) for arg in self.args)
+        return (_restore_error, (type(self), args, state))
 
 
 class PhosonWarning(UserWarning):
@@ -123,7 +131,7 @@ class PhosonAPIError(PhosonError):
     ) -> None:
         self.status_code = status_code
         self.detail = redact_detail(detail)
-        self.request_id = request_id
+        self.request_id = redact_value(request_id)
         self.response = response
         super().__init__(self._one_line())
 
@@ -197,29 +205,39 @@ def error_class_for_status(status_code: int) -> type[PhosonAPIError]:
 
 
 def _describe_detail(detail: Any) -> str:
-    """One line for `str(error)`: FastAPI's validation list reads as `loc: msg; loc: msg`."""
+    """One line for `str(error)`: FastAPI's validation list reads as `loc: msg; loc: msg`.
+
+    Any JSON shape is accepted (a server's detail is not checked): what is not the FastAPI
+    shape (a `loc` that is not a list, a missing `msg`) is shown as JSON.
+    """
     if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
         parts = []
         for item in detail:
-            loc = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
-            msg = str(item.get("msg", item))
-            parts.append(f"{loc}: {msg}" if loc else msg)
+            loc = item.get("loc")
+            where = ".".join(_short(p) for p in loc if p != "body") if isinstance(loc, list) else ""
+            msg = item["msg"] if isinstance(item.get("msg"), str) else _as_text(item)
+            parts.append(f"{where}: {msg}" if where else msg)
         return excerpt("; ".join(parts), 500)
     if detail is None or detail == "":
         return "(no detail)"
+    return excerpt(detail if isinstance(detail, str) else _as_text(detail), 500)
+
+
+def _short(part: object) -> str:
+    return part if isinstance(part, str) else _as_text(part)
+
+
+def _as_text(value: Any) -> str:
+    """A JSON value as one line of text (a value nested too deeply to show says so)."""
     try:
-        text = detail if isinstance(detail, str) else json.dumps(detail, default=str)
-    except (RecursionError, ValueError):
-        text = "(a JSON detail nested too deeply to show; see error.detail)"
-    return excerpt(text, 500)
+        return _json.dumps(value).decode()
+    except (RecursionError, ValueError, TypeError):
+        return "(a JSON detail nested too deeply to show; see error.detail)"
 
 
 def _loads(body: bytes) -> Any:
-    """`json.loads`, with nesting too deep to parse reported as invalid JSON."""
-    try:
-        return json.loads(body)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+    """The server's JSON (`phoson._json`: nesting too deep, NaN, not UTF-8: a `ValueError`)."""
+    return _json.loads(body)
 
 
 def detail_from_body(body: bytes, content_type: str) -> Any:
@@ -288,7 +306,7 @@ class IncompleteStreamError(PhosonConnectionError):
 
     def __init__(self, reason: str, *, events_received: int, last_event_id: str) -> None:
         self.events_received = events_received
-        self.last_event_id = last_event_id
+        self.last_event_id = redact_value(last_event_id)
         last = f"last event id {last_event_id!r}" if last_event_id else "no event id to resume from"
         super().__init__(
             f"stream ended before run_done or error: {reason} "
@@ -307,7 +325,7 @@ class PhosonResponseValidationError(PhosonError):
     ) -> None:
         self.status_code = status_code
         self.body_excerpt = excerpt(body)
-        self.request_id = request_id
+        self.request_id = redact_value(request_id)
         super().__init__(f"{message} (status {status_code}, body: {self.body_excerpt!r})")
 
 
@@ -337,7 +355,7 @@ class RunFailedError(PhosonError):
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         self.message = redact(message)
-        self.request_id = request_id
+        self.request_id = redact_value(request_id)
         super().__init__(f"run failed: {message}")
 
 

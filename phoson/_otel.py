@@ -7,6 +7,7 @@ and tracer provider are the application's. Which attributes go on a span is deci
 
 from __future__ import annotations
 
+import traceback
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from ._exceptions import PhosonAPIError, PhosonError, RunFailedError
 from ._models import ErrorEvent, RunDoneEvent
+from ._redact import redact, redact_value
 from ._streaming import TERMINAL_EVENTS, parse_event
 from ._tracing import Attributes, CallSpan, Tracer, call_attributes, result_attributes
 from ._version import __version__
@@ -27,6 +29,12 @@ if TYPE_CHECKING:
     from ._wire import Call
 
 __all__ = ["OTelCallSpan", "OTelTracer", "error_type"]
+
+
+def _clean(attributes: Attributes) -> Attributes:
+    """Every string attribute with the API keys redacted: a server's request id, an event id, a
+    message quoting a key (content capture) never put a key on a span."""
+    return {name: redact_value(value) for name, value in attributes.items()}
 
 
 def error_type(error: BaseException) -> str:
@@ -63,7 +71,9 @@ class OTelTracer(Tracer):
             **self._server,
             **call_attributes(call, capture_content=self._capture_content),
         }
-        span = self._tracer.start_span(call.operation, kind=SpanKind.CLIENT, attributes=attributes)
+        span = self._tracer.start_span(
+            call.operation, kind=SpanKind.CLIENT, attributes=_clean(attributes)
+        )
         return OTelCallSpan(span, capture_content=self._capture_content)
 
 
@@ -102,7 +112,7 @@ class OTelCallSpan(CallSpan):
         attributes: Attributes = {"http.response.status_code": response.status_code}
         request_id = response.headers.get("x-request-id")
         if request_id:
-            self._request_id = attributes["phoson.request_id"] = request_id
+            self._request_id = attributes["phoson.request_id"] = redact(request_id)
         self._span.set_attributes(attributes)
 
     def retry(self, number: int, delay: float, cause: PhosonError) -> None:
@@ -116,19 +126,21 @@ class OTelCallSpan(CallSpan):
         }
         if isinstance(cause, PhosonAPIError):
             event["http.response.status_code"] = cause.status_code
-        self._span.add_event("phoson.retry", event)
+        self._span.add_event("phoson.retry", _clean(event))
 
     def reconnect(self, number: int, delay: float, reason: str, last_event_id: str) -> None:
         self._reconnects += 1
         self._span.set_attribute("phoson.stream.reconnects", self._reconnects)
         self._span.add_event(
             "phoson.reconnect",
-            {
-                "phoson.reconnect.number": number,
-                "phoson.reconnect.delay_seconds": delay,
-                "phoson.reconnect.cause": reason,
-                "phoson.stream.last_event_id": last_event_id,
-            },
+            _clean(
+                {
+                    "phoson.reconnect.number": number,
+                    "phoson.reconnect.delay_seconds": delay,
+                    "phoson.reconnect.cause": reason,
+                    "phoson.stream.last_event_id": last_event_id,
+                }
+            ),
         )
 
     def end(self, result: object = None, error: BaseException | None = None) -> None:
@@ -139,7 +151,7 @@ class OTelCallSpan(CallSpan):
             self._record_error(error)
         else:
             self._span.set_attributes(
-                result_attributes(result, capture_content=self._capture_content)
+                _clean(result_attributes(result, capture_content=self._capture_content))
             )
         self._span.end()
 
@@ -191,6 +203,13 @@ class OTelCallSpan(CallSpan):
         request_id = getattr(error, "request_id", None)
         if isinstance(request_id, str) and request_id:
             attributes["phoson.request_id"] = request_id
-        self._span.set_attributes(attributes)
-        self._span.record_exception(error)
-        self._span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+        self._span.set_attributes(_clean(attributes))
+        # The exception event, with its message and the whole chain's traceback redacted.
+        self._span.record_exception(
+            error,
+            attributes={
+                "exception.message": redact(str(error)),
+                "exception.stacktrace": redact("".join(traceback.format_exception(error))),
+            },
+        )
+        self._span.set_status(Status(StatusCode.ERROR, redact(f"{type(error).__name__}: {error}")))

@@ -7,13 +7,13 @@ connection into `feed` and decide when to reconnect.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Callable
 from typing import Any
 
 import pydantic
 
+from . import _json
 from ._exceptions import IncompleteStreamError, MalformedEventError, StreamTimeoutError
 from ._logging import logger
 from ._models import EVENT_TYPES, ErrorEvent, RunDoneEvent, StreamEvent
@@ -68,8 +68,8 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
         return None
     # No `event:` line: the type is inside the JSON.
     try:
-        fields = json.loads(sse.data)
-    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
+        fields = _json.loads(sse.data)  # nesting too deep, NaN: a ValueError
+    except ValueError as error:
         raise _malformed("message", sse.data, error) from None
     if not isinstance(fields, dict):
         raise MalformedEventError("data is not a JSON object", event_type="message", data=sse.data)
@@ -105,7 +105,7 @@ def _is_final(sse: ServerSentEvent) -> bool:
     if "run_done" not in data and "error" not in data:
         return False  # cheap test first: most untyped events are not final
     try:
-        fields = json.loads(data)
+        fields = _json.loads(data)  # never RecursionError: nesting too deep is a ValueError
     except ValueError:
         return False
     return isinstance(fields, dict) and fields.get("type") in TERMINAL_EVENTS

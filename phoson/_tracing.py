@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from ._exceptions import PhosonError
 from ._models import Agent, Conversation, Message, RunDoneEvent
+from ._response import RawResponse
 
 if TYPE_CHECKING:
     import httpx
@@ -133,6 +134,13 @@ def call_attributes(call: Call, *, capture_content: bool) -> Attributes:
 def result_attributes(result: object, *, capture_content: bool) -> Attributes:
     """The attributes a call's result adds: the ids it carries, and the reply text if asked."""
     attributes: Attributes = {}
+    if isinstance(result, RawResponse):
+        # A `with_raw_response` call: the ids are in the value it parses to (parsed once,
+        # here, and kept for `.parse()`; a body that does not parse adds nothing).
+        try:
+            result = result.parse()
+        except PhosonError:
+            return attributes
     if isinstance(result, Agent):
         attributes["phoson.agent_id"] = result.id
     elif isinstance(result, Conversation):

@@ -7,7 +7,6 @@ response back to `parse_model`/`parse_model_list`; the same code serves both cli
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,9 +16,11 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
-from ._exceptions import PhosonResponseValidationError
+from . import _json
+from ._exceptions import PhosonError, PhosonResponseValidationError
 from ._logging import logger
 from ._models import PhosonModel
+from ._redact import redact_value
 from ._types import MemoryTypeInput, ProviderInput, ReasoningEffortInput
 from ._version import __version__
 
@@ -223,7 +224,20 @@ def encode_body(call: Call, extra_body: Mapping[str, Any] | None) -> bytes | Non
     body = {**(call.body or {}), **extra_body} if extra_body else call.body
     if body is None:
         return None
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return encode_json(body, "body")
+
+
+def encode_json(value: Any, what: str) -> bytes:
+    """`value` as the JSON bytes to send, or a `PhosonError` naming `what` cannot be sent (a
+    value JSON cannot hold; NaN and Infinity, which are not JSON; nesting too deep)."""
+    try:
+        return _json.dumps(value)
+    except (TypeError, ValueError, RecursionError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise PhosonError(
+            f"{what} cannot be sent as JSON ({reason}); JSON has no NaN or Infinity, and holds "
+            "only str, int, float, bool, None, lists and dicts with str keys"
+        ) from None
 
 
 # -- Responses ------------------------------------------------------------------------------
@@ -246,7 +260,7 @@ def _invalid(response: httpx.Response, model_name: str, error: Exception) -> Exc
         f"{model_name} ({reason})",
         status_code=response.status_code,
         body=response.content.decode("utf-8", "replace"),
-        request_id=response.headers.get("x-request-id"),
+        request_id=redact_value(response.headers.get("x-request-id")),
     )
 
 
@@ -265,7 +279,7 @@ def parse_model(response: httpx.Response, model: type[M], *, strict: bool = True
         if not isinstance(fields, dict):
             raise _invalid(response, f"a {model.__name__}", error) from None
         result = _built_unvalidated(response, model, fields, error, where="")
-    result._request_id = response.headers.get("x-request-id")
+    result._request_id = redact_value(response.headers.get("x-request-id"))
     return result
 
 
@@ -286,7 +300,7 @@ def parse_model_list(response: httpx.Response, model: type[M], *, strict: bool =
         if not isinstance(items, list):
             raise _invalid(response, f"a list of {model.__name__}", error) from None
         results = [_lenient_item(response, model, item, index) for index, item in enumerate(items)]
-    request_id = response.headers.get("x-request-id")
+    request_id = redact_value(response.headers.get("x-request-id"))
     for result in results:
         result._request_id = request_id
     return results
@@ -299,8 +313,8 @@ def _is_shape_error(error: pydantic.ValidationError) -> bool:
 
 def _decoded(response: httpx.Response, model_name: str) -> Any:
     try:
-        return json.loads(response.content)
-    except (ValueError, RecursionError) as error:
+        return _json.loads(response.content)
+    except ValueError as error:
         raise _invalid(response, model_name, error) from None
 
 

@@ -178,8 +178,8 @@ def test_an_error_detail_nested_deep_but_parseable_is_readable(depth: int) -> No
 def test_merge_headers_keeps_one_header_per_name() -> None:
     """A merged name replaces every header of that name in any case; None removes it."""
     headers = {"Authorization": "Bearer a", "X-A": "1", "x-b": "2"}
-    merge_headers(headers, {"AUTHORIZATION": "Bearer b", "X-B": None, "x-c": "3"})
-    assert headers == {"X-A": "1", "AUTHORIZATION": "Bearer b", "x-c": "3"}
+    merged = merge_headers(headers, {"AUTHORIZATION": "Bearer b", "X-B": None, "x-c": "3"})
+    assert merged == {"X-A": "1", "AUTHORIZATION": "Bearer b", "X-B": None, "x-c": "3"}
 
 
 @pytest.mark.parametrize("key", ["", "   ", "\n"])

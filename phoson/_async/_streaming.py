@@ -32,6 +32,8 @@ from .._exceptions import (
 from .._logging import logger
 from .._misuse import AsyncStreamUsage
 from .._models import RunDoneEvent, StreamEvent
+from .._options import check_call_options
+from .._redact import clean_cause, redact_value
 from .._snapshot import ToolCall
 from .._sse import ServerSentEvent
 from .._stream_closer import StreamCloser, WakeOnClose
@@ -73,6 +75,11 @@ class AsyncMessageStream(AsyncStreamUsage):
     def __init__(self, requester: AsyncRequester, call: Call, options: WriteRequestOptions) -> None:
         self._requester = requester
         self._call = call
+        # Checked now, before anything is sent (the request goes out on first use).
+        options = cast(
+            WriteRequestOptions,
+            check_call_options(call.operation, options, changes_state=call.changes_state),
+        )
         self._options = options
         # One key for the whole run: retries and resumes must reach the same run.
         self._idempotency_key = options.get("idempotency_key") or new_idempotency_key()
@@ -239,7 +246,7 @@ class AsyncMessageStream(AsyncStreamUsage):
             if closer.closing:
                 await self._close_response()
                 return
-            self._request_id = response.headers.get("x-request-id", self._request_id)
+            self._request_id = redact_value(response.headers.get("x-request-id", self._request_id))
             content_type = response.headers.get("content-type", "")
             if not is_event_stream(content_type):
                 # 3. A 2xx that is not an event stream (a proxy's page, a JSON body): say so,
@@ -386,7 +393,7 @@ class AsyncMessageStream(AsyncStreamUsage):
             try:
                 self._fail(state.incomplete(reason, timed_out=timed_out))
             except PhosonError as error:
-                raise error from exc
+                raise error from (None if exc is None else clean_cause(exc))
         delay = state.reconnect_delay(self._reconnects)
         self._reconnects += 1
         self._span.reconnect(self._reconnects, delay, reason, state.last_event_id)

@@ -14,6 +14,7 @@ import httpx
 from .._config import ApiKey, ClientConfig, resolve_config
 from .._exceptions import PhosonError
 from .._logging import configure_from_env
+from .._options import check_limits
 from .._sse import DEFAULT_MAX_EVENT_SIZE
 from .._types import DEFAULT_TIMEOUT, NOT_GIVEN, HeaderValue, NotGiven, TimeoutTypes
 from ._custom import CustomCalls
@@ -81,6 +82,7 @@ class PhosonClient(CustomCalls):
             open_telemetry=open_telemetry,
             tracer_provider=tracer_provider,
         )
+        check_limits(limits)
         if limits is not None and http_client is not None:
             raise PhosonError(
                 "limits= sets up the connection pool phoson creates; with http_client= set "

@@ -10,7 +10,6 @@ a test checks that they list every call.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -39,10 +38,12 @@ class RawRequester(Requester):
 
     @classmethod
     def of(cls, requester: Requester) -> RawRequester:
-        """A raw-answering copy of `requester`: same settings, same connection pool."""
-        raw = copy.copy(requester)
-        raw.__class__ = cls
-        return cast(RawRequester, raw)
+        """A raw-answering view of `requester`: same settings, connection pool and tracer, and
+        the same lifetime (closing `requester` closes the view too)."""
+        raw = cls(requester.config, requester.pool, owns_pool=False)
+        raw.tracer = requester.tracer
+        raw._lifetime = requester._lifetime
+        return raw
 
     def answer(self, response: httpx.Response, parse: Callable[[], T]) -> T:
         # The resource's method is typed as returning T; `araw_method` retypes it for callers.

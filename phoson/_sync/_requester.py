@@ -16,7 +16,7 @@ from typing import TypeVar
 import httpx
 
 from .. import _sleep
-from .._config import ClientConfig, build_request, refresh_authorization
+from .._config import ClientConfig, build_request, refresh_attempt_headers
 from .._exceptions import (
     PhosonError,
     PhosonResponseValidationError,
@@ -25,6 +25,8 @@ from .._exceptions import (
 )
 from .._logging import logger
 from .._models import PhosonModel
+from .._options import check_call_options
+from .._redact import clean_cause
 from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
 from .._streaming import is_event_stream
 from .._tracing import NO_SPAN, CallSpan, make_tracer
@@ -38,26 +40,37 @@ M = TypeVar("M", bound=PhosonModel)
 T = TypeVar("T")
 
 
+class _Lifetime:
+    """Whether a requester was closed: shared with its `with_raw_response` views, which close
+    with it."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self) -> None:
+        self.closed = False
+
+
 class Requester:
     """Sends calls with the settings of one `ClientConfig` over a shared connection pool.
 
     Copies made by `with_options` share the pool; only the requester that created it closes
-    it. A closed requester (or one whose pool was closed) refuses to send.
+    it. A closed requester (or one whose pool was closed) refuses to send; so do the
+    raw-answering views of it (`with_raw_response`), which share its lifetime.
     """
 
-    __slots__ = ("_closed", "_owns_pool", "config", "pool", "tracer")
+    __slots__ = ("_lifetime", "_owns_pool", "config", "pool", "tracer")
 
     def __init__(self, config: ClientConfig, pool: Pool, *, owns_pool: bool) -> None:
         self.config = config
         self.pool = pool
         self._owns_pool = owns_pool
-        self._closed = False
+        self._lifetime = _Lifetime()
         # Tracing off: a tracer whose spans do nothing, and OpenTelemetry is not imported.
         self.tracer = make_tracer(config.open_telemetry, config.tracer_provider, config.base_url)
 
     @property
     def closed(self) -> bool:
-        return self._closed or self.pool.closed
+        return self._lifetime.closed or self.pool.closed
 
     @property
     def http(self) -> httpx.Client:
@@ -71,7 +84,7 @@ class Requester:
         return Requester(config, self.pool, owns_pool=False)
 
     def close(self) -> None:
-        self._closed = True
+        self._lifetime.closed = True
         if self._owns_pool:
             self.pool.close()
 
@@ -107,8 +120,7 @@ class Requester:
         retries_done = 0
         while True:
             if retries_done:  # the request was built with "0"
-                request.headers["X-Phoson-Retry-Count"] = str(retries_done)
-                refresh_authorization(request, self.config, options)  # a key function: again
+                refresh_attempt_headers(request, self.config, options, retries_done)
             started = time.monotonic()
             # 1. Send and read a plain call's body, catching transport failures.
             retry_headers: httpx.Headers | None = None
@@ -129,7 +141,7 @@ class Requester:
                         response.close()  # a no-op once the whole body was read
             except httpx.HTTPError as exc:
                 error: PhosonError = connection_error_from(exc, request.method, request.url)
-                cause: BaseException | None = exc
+                cause = clean_cause(exc)  # redacted; not chained if it still shows a key
                 retryable = is_retryable_transport_error(exc)
                 if logger.isEnabledFor(logging.DEBUG):
                     elapsed = (time.monotonic() - started) * 1000.0
@@ -188,6 +200,7 @@ class Requester:
     ) -> T:
         """Send `call` and answer with `parse` of its response, all inside the call's span
         (a span that does nothing when tracing is off)."""
+        options = check_call_options(call.operation, options, changes_state=call.changes_state)
         span = self.tracer.start(call)
         try:
             with span.current():

@@ -50,7 +50,7 @@ def test_default_query_goes_on_every_request_and_calls_can_override_it(
         assert dict(agents.calls.last.request.url.params) == {"workspace": "w2"}
         client.agents.list()
         assert dict(agents.calls.last.request.url.params) == {"workspace": "w1", "agent_id": "x"}
-        with pytest.raises(PhosonError, match="default_query must be a mapping"):
+        with pytest.raises(TypeError, match="default_query must be a mapping"):
             client.with_options(default_query="workspace=w1")  # type: ignore[arg-type]
 
 
@@ -219,5 +219,5 @@ def test_lenient_validation_covers_single_models_and_custom_calls(
         lenient.agents.list()
     with pytest.raises(PhosonResponseValidationError):
         client.agents.get("agt_2")  # the original stays strict
-    with pytest.raises(PhosonError, match="strict_response_validation must be True or False"):
+    with pytest.raises(TypeError, match="strict_response_validation must be True or False"):
         client.with_options(strict_response_validation="no")  # type: ignore[arg-type]

@@ -1,7 +1,9 @@
 # DO NOT EDIT: generated from tests/_async/test_fuzz.py by build_sync.py.
 # Change the async source and run `python build_sync.py`.
 """Property test: whatever a server sends, a call ends in its documented result or a readable
-PhosonError; never another exception, never a hang.
+PhosonError; never another exception, never a hang. Error details come in every JSON shape
+(FastAPI-like items with odd `loc`/`msg`, nesting past Python's recursion limit, NaN), and so do
+untyped events: one JSON parser (phoson._json) reads them all.
 
 Hypothesis drives random statuses, headers (Retry-After, retry-after-ms, Content-Type,
 x-request-id, x-should-retry), bodies and server-sent-event byte streams (split into random
@@ -86,7 +88,39 @@ def deep_json(depth: int) -> bytes:
     return b"[" * depth + b"]" * depth
 
 
+def deep_objects(depth: int, name: str = "detail") -> bytes:
+    """`{"detail": {"detail": ... 1 ...}}`: nested objects, the shape an error body has."""
+    return f'{{"{name}": '.encode() * depth + b"1" + b"}" * depth
+
+
+#: FastAPI-like validation items of every shape: `loc` null, a string, a list of anything;
+#: `msg` missing or not a string (a server's detail is not checked before it is shown).
+detail_items = st.fixed_dictionaries(
+    {},
+    optional={
+        "loc": st.one_of(json_values, st.lists(json_values, max_size=4)),
+        "msg": json_values,
+        "type": json_values,
+        "input": json_values,
+    },
+)
+error_details = st.one_of(
+    st.lists(detail_items, max_size=3).map(lambda items: json.dumps({"detail": items}).encode()),
+    st.integers(10, 5_000).map(deep_objects),
+    st.integers(10, 5_000).map(lambda n: b'{"detail": ' + deep_json(n) + b"}"),
+    st.sampled_from(
+        [
+            b'{"detail": [{"loc": null}]}',
+            b'{"detail": NaN}',
+            b'{"detail": [{"loc": ["body", Infinity], "msg": -Infinity}]}',
+            b'{"detail": "x", "code": "idempotency_key_reused"}',
+            b'{"code": "idempotency_key_reused", "detail": [{"loc": null}]}',
+        ]
+    ),
+)
+
 json_bodies = st.one_of(
+    error_details,
     st.just(json.dumps(AGENT).encode()),
     st.just(json.dumps([AGENT]).encode()),
     st.just(json.dumps(MESSAGE).encode()),
@@ -114,6 +148,9 @@ event_data = st.one_of(
     ),
     json_values.map(json.dumps),
     st.integers(10, 50_000).map(lambda n: deep_json(n).decode()),
+    # Untyped events mentioning "error", nested past the recursion limit, and NaN.
+    st.integers(10, 5_000).map(lambda n: deep_objects(n, "error").decode()),
+    st.sampled_from(['{"type": "error", "message": NaN}', '{"type": "run_done", "x": Infinity}']),
     st.text(max_size=40),
 )
 sse_lines = st.one_of(

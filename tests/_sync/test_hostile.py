@@ -39,7 +39,9 @@ PLANTED = "pk_live_PLANTED_s3cr3t_9f8e7d6c5b4a"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def mock_client(handler: Handler, *, api_key: str = PLANTED, **kwargs: Any) -> PhosonClient:
+def mock_client(
+    handler: Handler, *, api_key: str | Callable[[], str] = PLANTED, **kwargs: Any
+) -> PhosonClient:
     """A client whose requests are answered by `handler` (an in-process MockTransport)."""
     http = httpx.Client(transport=httpx.MockTransport(handler))
     return PhosonClient(api_key=api_key, base_url=BASE_URL, http_client=http, **kwargs)
