@@ -22,6 +22,7 @@ import httpx
 
 from ._exceptions import InsecureTransportWarning, PhosonError
 from ._options import (
+    SECRET_HEADERS,
     check_bool,
     check_header_value,
     check_headers,
@@ -33,7 +34,7 @@ from ._options import (
     check_timeout,
     option_error,
 )
-from ._redact import clean_cause, remember_key
+from ._redact import REDACTED, clean_cause, contains_key, redact, remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._tracing import OTEL_ENV, env_flag
 from ._types import HeaderValue, RequestOptions, TimeoutTypes
@@ -47,6 +48,7 @@ __all__ = [
     "build_request",
     "check_api_key",
     "check_header_value",
+    "forget_credentials",
     "merge_headers",
     "merge_query",
     "new_idempotency_key",
@@ -84,6 +86,24 @@ class ClientConfig:
     #: One OpenTelemetry span per call (`phoson._tracing`), over this provider (None: global).
     open_telemetry: bool = False
     tracer_provider: object | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        shown = {
+            name: REDACTED if name.lower() in SECRET_HEADERS and value else value
+            for name, value in self.default_headers.items()
+        }
+        return redact(
+            f"ClientConfig(base_url={self.base_url!r}, timeout={self.timeout!r}, "
+            f"max_retries={self.max_retries!r}, default_headers={shown!r}, "
+            f"max_event_size={self.max_event_size!r}, default_query={self.default_query!r}, "
+            f"strict_response_validation={self.strict_response_validation!r}, "
+            f"open_telemetry={self.open_telemetry!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(
+            "a ClientConfig holds the API key and is not pickled; make a client in each process"
+        )
 
     def copy_with(self, **changes: Any) -> ClientConfig:
         """A copy with the given settings changed, checked as the constructor checks them.
@@ -166,6 +186,19 @@ def refresh_attempt_headers(
         request.headers[_RETRY_COUNT] = str(retries_done)
     if callable(config.api_key) and "authorization" not in given:
         request.headers["Authorization"] = config.authorization()
+
+
+def forget_credentials(request: httpx.Request, response: httpx.Response | None = None) -> None:
+    """Once a call's last attempt is over: blank the request's credential headers, and redact
+    a key the server echoed into a response header, so that the `httpx` objects a caller can
+    reach (`stream.response`, an error's `response`, `cast_to=httpx.Response`) hold no key."""
+    for name in SECRET_HEADERS:
+        if name in request.headers:
+            request.headers[name] = REDACTED
+    if response is not None:
+        for name, value in response.headers.multi_items():
+            if contains_key(value):
+                response.headers[name] = redact(value)
 
 
 def _caller_header_names(config: ClientConfig, options: RequestOptions) -> set[str]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.version import VERSION as _PYDANTIC_VERSION
 
 from ._misuse import misused_await
+from ._redact import redact, redact_detail
 
 __all__ = [
     "EVENT_TYPES",
@@ -68,6 +69,18 @@ class PhosonModel(BaseModel):
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    # A server may echo an API key into any field: what prints or pickles a model never shows
+    # one (`phoson._redact`); the fields themselves hold what the server sent.
+    def __repr__(self) -> str:
+        return redact(super().__repr__())
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        return {name: redact_detail(value) for name, value in state.items()}
 
     if not TYPE_CHECKING:
         # `await client.agents.create(...)` pasted from the async docs into blocking code:

@@ -45,6 +45,7 @@ __all__ = [
     "check_timeout",
     "checks_keywords",
     "option_error",
+    "remember_secret_headers",
     "unknown_keyword_error",
 ]
 
@@ -203,6 +204,13 @@ def check_header_value(name: str, value: object, option: str = "extra_headers") 
     if name.lower() in SECRET_HEADERS:
         remember_authorization(value)
     return value
+
+
+def remember_secret_headers(headers: Mapping[str, str]) -> None:
+    """Register the credentials in headers the SDK did not check (an `http_client`'s own)."""
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and isinstance(value, str):
+            remember_authorization(value)
 
 
 def check_headers(value: object, option: str) -> dict[str, HeaderValue]:

@@ -71,10 +71,14 @@ class OTelTracer(Tracer):
             **self._server,
             **call_attributes(call, capture_content=self._capture_content),
         }
+        # The message text is set when the span ends: a key function's key is only known (and
+        # redacted) once the request was built.
+        content = attributes.pop("gen_ai.input.messages", None)
         span = self._tracer.start_span(
             call.operation, kind=SpanKind.CLIENT, attributes=_clean(attributes)
         )
-        return OTelCallSpan(span, capture_content=self._capture_content)
+        deferred: Attributes = {} if content is None else {"gen_ai.input.messages": content}
+        return OTelCallSpan(span, capture_content=self._capture_content, deferred=deferred)
 
 
 class OTelCallSpan(CallSpan):
@@ -83,6 +87,7 @@ class OTelCallSpan(CallSpan):
     __slots__ = (
         "_capture_content",
         "_context",
+        "_deferred",
         "_ended",
         "_reconnects",
         "_request_id",
@@ -90,8 +95,11 @@ class OTelCallSpan(CallSpan):
         "_span",
     )
 
-    def __init__(self, span: trace.Span, *, capture_content: bool) -> None:
+    def __init__(
+        self, span: trace.Span, *, capture_content: bool, deferred: Attributes | None = None
+    ) -> None:
         self._span = span
+        self._deferred = deferred
         self._context = trace.set_span_in_context(span)
         self._capture_content = capture_content
         self._resends = 0
@@ -147,6 +155,8 @@ class OTelCallSpan(CallSpan):
         if self._ended:
             return
         self._ended = True
+        if self._deferred:
+            self._span.set_attributes(_clean(self._deferred))
         if error is not None:
             self._record_error(error)
         else:

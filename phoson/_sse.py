@@ -28,6 +28,7 @@ import re
 from typing import NoReturn
 
 from ._exceptions import EventTooLargeError
+from ._redact import redact
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "ServerSentEvent"]
 
@@ -80,10 +81,16 @@ class ServerSentEvent:
         return hash(self._key())
 
     def __repr__(self) -> str:
-        return (
+        # A server may echo an API key into an event: the repr never shows one.
+        return redact(
             f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r}, "
             f"retry={self.retry!r})"
         )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled (a slotted class needs this) with any API key redacted, as `repr` shows it.
+        fields = (self.event, self.data, self.id)
+        return (ServerSentEvent, (*(redact(value) for value in fields), self.retry))
 
 
 class SSEDecoder:

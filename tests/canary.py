@@ -101,6 +101,8 @@ class Channels:
                 self.texts.append(error_text(value))
             else:
                 self.texts.extend([str(value), repr(value)])
+            if type(value).__module__.startswith("httpx"):
+                continue  # httpx's objects pickle the body the server sent, as it sent it
             try:
                 self.pickles.append(pickle.dumps(value))
             except Exception as error:  # an object that cannot be pickled says why
@@ -128,3 +130,25 @@ class Channels:
             assert not leaks(text, key), (leaks(text, key), text[:2000])
         for data in self.pickles:
             assert not leaks(data, key), (leaks(data, key), data[:2000])
+
+
+# -- The hostile server ------------------------------------------------------------------------
+#
+# A reply is drawn as a template; the server fills it in when it answers, with the key it was
+# sent (the request's Authorization, so a rotated key is echoed as it is at that moment) in
+# each of its forms.
+
+#: Placeholders a template may hold: the credentials the request carried, in each form.
+ECHOES = ("{AUTH}", "{KEY}", "{KEY_PCT}", "{KEY_B64}", "{KEY_B64URL}")
+
+
+def fill(template: str, authorization: str) -> str:
+    key = authorization.partition(" ")[2] or authorization
+    raw = key.encode()
+    return (
+        template.replace("{AUTH}", authorization)
+        .replace("{KEY_PCT}", quote(key, safe=""))
+        .replace("{KEY_B64URL}", base64.urlsafe_b64encode(raw).decode())
+        .replace("{KEY_B64}", base64.b64encode(raw).decode())
+        .replace("{KEY}", key)
+    )

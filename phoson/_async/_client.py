@@ -12,7 +12,7 @@ import httpx
 from .._config import ApiKey, ClientConfig, resolve_config
 from .._exceptions import PhosonError
 from .._logging import configure_from_env
-from .._options import check_limits
+from .._options import check_limits, remember_secret_headers
 from .._sse import DEFAULT_MAX_EVENT_SIZE
 from .._types import DEFAULT_TIMEOUT, NOT_GIVEN, HeaderValue, NotGiven, TimeoutTypes
 from ._custom import AsyncCustomCalls
@@ -81,6 +81,8 @@ class AsyncPhosonClient(AsyncCustomCalls):
             tracer_provider=tracer_provider,
         )
         check_limits(limits)
+        if http_client is not None:
+            remember_secret_headers(http_client.headers)  # its own Authorization, if any
         if limits is not None and http_client is not None:
             raise PhosonError(
                 "limits= sets up the connection pool phoson creates; with http_client= set "

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import ExitStack
-from typing import TYPE_CHECKING
+from contextlib import ExitStack, redirect_stderr, redirect_stdout
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._parser import API_KEY_ENV, Handler, Prepare, build_parser
 from ._signals import Terminated, terminate_on_sigterm
@@ -77,6 +77,10 @@ def _run(argv: list[str] | None) -> int:
 
     try:
         with ExitStack() as stack:
+            # Everything the command prints (tables, --json, a streamed reply, notes) passes
+            # through redaction: a server that echoes the key into data never shows it here.
+            stack.enter_context(redirect_stdout(_Redacting(sys.stdout)))
+            stack.enter_context(redirect_stderr(_Redacting(sys.stderr)))
             handler: Handler = args.handler
             status = handler(_client(args, stack), args)
             sys.stdout.flush()
@@ -116,3 +120,19 @@ def _error(message: str) -> None:
 
     sys.stdout.flush()
     print(f"error: {redact(message)}", file=sys.stderr, flush=True)
+
+
+class _Redacting:
+    """A text stream that writes to `stream` with every API key redacted (`phoson._redact`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from .._redact import redact
+
+        self._stream.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding, ...
+        return getattr(self._stream, name)

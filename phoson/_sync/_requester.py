@@ -16,7 +16,7 @@ from typing import TypeVar
 import httpx
 
 from .. import _sleep
-from .._config import ClientConfig, build_request, refresh_attempt_headers
+from .._config import ClientConfig, build_request, forget_credentials, refresh_attempt_headers
 from .._exceptions import (
     PhosonError,
     PhosonResponseValidationError,
@@ -159,6 +159,7 @@ class Requester:
                 span.response(response)
                 # 2. A 2xx is the answer.
                 if response.is_success:
+                    forget_credentials(request, response)
                     return response
                 # 3. Anything else becomes the matching PhosonAPIError.
                 error, cause = api_error_from_response(response), None
@@ -167,6 +168,7 @@ class Requester:
             # 4. Wait and retry if the policy allows it, else fail with the mapped error.
             delay = retry_delay(retries_done, max_retries, retry_headers) if retryable else None
             if delay is None:
+                forget_credentials(request, None if retry_headers is None else response)
                 raise error from cause
             retries_done += 1
             span.retry(retries_done, delay, error)
