@@ -275,7 +275,7 @@ async def _stream(
 
 
 ENTRIES: dict[str, Entry] = {
-    "agents.create": lambda c, o, s, t: c.agents.create("n", "d", **o),
+    "agents.create": lambda c, o, s, t: c.agents.create(name="n", description="d", **o),
     "agents.list": lambda c, o, s, t: c.agents.list(**o),
     "agents.get": lambda c, o, s, t: c.agents.get("agt_1", **o),
     "agents.update": lambda c, o, s, t: c.agents.update("agt_1", name="x", **o),
@@ -290,7 +290,9 @@ ENTRIES: dict[str, Entry] = {
     "messages.send": lambda c, o, s, t: c.messages.send("conv_1", t, **o),
     "messages.list": lambda c, o, s, t: c.messages.list("conv_1", **o),
     "raw.agents.get": lambda c, o, s, t: c.agents.with_raw_response.get("agt_1", **o),
-    "raw.agents.create": lambda c, o, s, t: c.agents.with_raw_response.create("n", "d", **o),
+    "raw.agents.create": lambda c, o, s, t: c.agents.with_raw_response.create(
+        name="n", description="d", **o
+    ),
     "raw.conversations.list": lambda c, o, s, t: c.conversations.with_raw_response.list(**o),
     "raw.messages.send": lambda c, o, s, t: c.messages.with_raw_response.send("conv_1", "hi", **o),
     "request": lambda c, o, s, t: c.request(

@@ -258,7 +258,7 @@ async def test_a_body_holding_nan_or_infinity_is_refused_before_sending(value: f
         with pytest.raises(PhosonError, match="cannot be sent as JSON"):
             await client.post("/agents", body={"x": value})
         with pytest.raises(PhosonError, match="cannot be sent as JSON"):
-            await client.agents.create("n", "d", extra_body={"x": [value]})
+            await client.agents.create(name="n", description="d", extra_body={"x": [value]})
     assert sent == []
 
 
@@ -331,7 +331,7 @@ async def test_bad_call_options_are_refused_before_sending(
     handler, sent = recording(lambda request: httpx.Response(201, json=AGENT))
     async with mock_client(handler) as client:
         with pytest.raises(error, match=message):
-            await client.agents.create("n", "d", **{option: value})
+            await client.agents.create(name="n", description="d", **{option: value})
         with pytest.raises(error, match=message):
             client.stream_sse("POST", "/x", **{option: value})
     assert sent == []
