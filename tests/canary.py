@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-__all__ = ["Channels", "canary_key", "forms", "leaks", "span_text", "tracing"]
+__all__ = ["Canary", "Channels", "canary_key", "forms", "leaks", "span_text", "tracing"]
 
 _numbers = itertools.count()
 
@@ -152,3 +152,18 @@ def fill(template: str, authorization: str) -> str:
         .replace("{KEY_B64}", base64.b64encode(raw).decode())
         .replace("{KEY}", key)
     )
+
+
+@dataclass
+class Canary:
+    """The `canary` fixture's value: a planted key, its channels, and a tracer provider whose
+    spans are searched too (pass `canary.provider` as `tracer_provider=`)."""
+
+    key: str
+    channels: Channels = field(default_factory=Channels)
+
+    def __post_init__(self) -> None:
+        self.provider, self.exporter = tracing()
+
+    def see(self, *values: object) -> None:
+        self.channels.see(*values)

@@ -10,6 +10,7 @@ import pytest
 from phoson import _sleep
 from phoson.testing import LocalPhosonServer
 from tests import budget  # noqa: F401  (loads the hypothesis profile: tests/budget.py)
+from tests.canary import Canary, canary_key
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -67,3 +68,15 @@ def server(local_server: LocalPhosonServer) -> LocalPhosonServer:
     """The local server, emptied of data, scripts and armed faults before each test."""
     local_server.reset()
     return local_server
+
+
+@pytest.fixture
+def canary() -> Iterator[Canary]:
+    """A freshly planted key and the output channels to search for it: the `phoson` logger is
+    recorded at DEBUG and spans go to the canary's own exporter; give the test's results and
+    errors to `canary.see(...)`. At the end, no form of the key may be in any of them."""
+    planted = Canary(canary_key("fixture"))
+    with planted.channels.logging():
+        yield planted
+    planted.provider.shutdown()
+    planted.channels.assert_clean(planted.key, planted.exporter)

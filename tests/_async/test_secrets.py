@@ -16,12 +16,13 @@ import pytest
 from phoson import (
     AsyncPhosonClient,
     InternalServerError,
+    PhosonAPIError,
     PhosonError,
     UnprocessableEntityError,
 )
 from phoson._redact import REDACTED, remember_key
 from tests._async.test_hostile import mock_client, recording, wire_headers
-from tests.canary import Channels, canary_key, error_text, leaks, span_text, tracing
+from tests.canary import Canary, Channels, canary_key, error_text, leaks, span_text, tracing
 from tests.payloads import AGENT, BASE_URL, CONVERSATION, MESSAGE, sse
 
 
@@ -421,3 +422,13 @@ async def test_channels_collect_the_whole_chain() -> None:
         channels.see(error)
     with pytest.raises(AssertionError):
         channels.assert_clean(key)
+
+
+async def test_the_canary_fixture_checks_a_call_end_to_end(canary: Canary) -> None:
+    """The canary fixture: a 401 echoing the planted key, traced and logged, leaves no trace of
+    it in the error, the log or the spans (checked when the test ends)."""
+    handler, _ = recording(echo_everything(canary.key, status=401))
+    async with mock_client(handler, api_key=canary.key, tracer_provider=canary.provider) as c:
+        with pytest.raises(PhosonAPIError) as caught:
+            await c.agents.get("agt_1")
+    canary.see(caught.value, c.config)
