@@ -301,5 +301,6 @@ def check_call_options(
             raise unknown_keyword_error(where, name, accepted)
         if isinstance(value, NotGiven):
             continue  # left out: the client's setting applies
-        checked[name] = _CALL_OPTION_CHECKS[name](value, name)
+        check = _CALL_OPTION_CHECKS.get(name)
+        checked[name] = value if check is None else check(value, name)
     return cast(RequestOptions, checked)
