@@ -63,6 +63,10 @@ REPLACEMENTS = {
     # process in the other.
     "acurrent_owner": "current_owner",
     "aclose_at_loop_end": "close_at_loop_end",
+    # Finishing a stream's body in the background (phoson/_background.py): a task in one, a
+    # worker thread in the other.
+    "astart": "start",
+    "asettled": "settled",
     # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
     "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).

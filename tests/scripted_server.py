@@ -15,7 +15,9 @@ Requests without a script left get a 404.
 
 from __future__ import annotations
 
+import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -58,12 +60,15 @@ class Connection:
 
 
 class ScriptedServer:
-    """Serves scripts in the order they were added, one thread per connection."""
+    """Serves scripts in the order they were added, one thread per connection; over TLS with
+    `tls` (a server-side context, e.g. `tests.tls.server_context()`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.02)
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._tls = tls
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}"
         self._scripts: list[Script] = []
         self.connections: list[Connection] = []
         self._lock = threading.Lock()
@@ -90,6 +95,11 @@ class ScriptedServer:
     def requests(self) -> int:
         return len(self.connections)
 
+    @property
+    def accepted(self) -> int:
+        """TCP connections accepted so far (over TLS: handshakes begun)."""
+        return len(self._threads)
+
     def wait_requests(self, n: int, seconds: float = 10.0) -> bool:
         deadline = time.monotonic() + seconds
         while len(self.connections) < n:
@@ -114,6 +124,14 @@ class ScriptedServer:
 
     def _serve(self, sock: socket.socket) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self._tls is not None:
+            try:
+                sock.settimeout(10)
+                sock = self._tls.wrap_socket(sock, server_side=True)
+                sock.settimeout(None)
+            except OSError:
+                sock.close()
+                return
         reader = sock.makefile("rb")
         try:
             for connection, script in self._requests(reader):
@@ -181,6 +199,14 @@ class ScriptedServer:
         """Wait up to `seconds`; True as soon as the client closes the connection."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0 and not self._stopping.is_set():
+            if isinstance(sock, ssl.SSLSocket):  # no MSG_PEEK: any bytes here end the wait
+                if select.select([sock], [], [], min(left, 0.05))[0]:
+                    try:
+                        sock.recv(1)
+                    except (OSError, ssl.SSLError):
+                        pass
+                    return True
+                continue
             sock.settimeout(min(left, 0.05))
             try:
                 if sock.recv(1, socket.MSG_PEEK) == b"":

@@ -1,8 +1,10 @@
 """`messages.stream()`'s result: an iterator of typed events over one HTTP response.
 
 The request is sent lazily, when the stream is entered (`with`) or first iterated. The stream
-ends at the run's final event (`run_done` or `error`): the response is closed there and then,
-without waiting for the server to end the body. If the connection drops mid-run after events
+ends at the run's final event (`run_done` or `error`), without waiting for the server to end
+the body: the stream hands the response to its pool, which reads the end of the body in the
+background and keeps the connection if it ends within a moment, else closes it
+(`phoson._background`). If the connection drops mid-run after events
 with ids arrived, the stream resumes the run with `Last-Event-ID` (skipping any event the server
 sends again); if it cannot, it raises `IncompleteStreamError` rather than end quietly.
 
@@ -212,6 +214,15 @@ class AsyncMessageStream(AsyncStreamUsage):
             if guard is not None:
                 await guard.aclose()  # closes the response
 
+    def _finish_response(self) -> None:
+        """At the run's final event: hand the response to the pool, which reads the rest of
+        its body in the background and then closes it (the pool's `finish`). Called with the
+        gate held; the stream is done with the response from here on."""
+        response, chunks, guard = self._response, self._chunks, self._guard
+        self._response = self._chunks = self._guard = None
+        if response is not None and chunks is not None and guard is not None:
+            self._requester.pool.finish(response, chunks, guard)
+
     async def _open(self) -> None:
         """Send the request (again, with `Last-Event-ID`, when resuming) and check the answer."""
         closer = self._closer
@@ -362,11 +373,14 @@ class AsyncMessageStream(AsyncStreamUsage):
                 # thread may have set it during the read.)
                 if self._closer.closing:
                     break
-                # 2. The run's final event (or a break): close now. Nothing after it is read.
-                if state.finished or reason:
-                    if not reason:
-                        self._span.end_stream(state, batch)  # the span ends at the final event
+                # 2. The run's final event: the loop ends now, and the pool reads the end of
+                #    the body in the background (its connection is kept if it ends soon). A
+                #    break: close now.
+                if reason:
                     await self._close_response()
+                elif self._state.finished:  # (`self.`: see `closing` above)
+                    self._span.end_stream(state, batch)  # the span ends at the final event
+                    self._finish_response()
             finally:
                 closer.arelease()
             if batch:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 
 from .. import _ownership
+from .._background import SETTLE_WITHIN, Finishing
 from .._exceptions import PhosonError
 from .._logging import logger
 from .._slots import SlotQueue, SlotsClosed, SlotTimeout
@@ -112,6 +113,8 @@ class Pool:
         self._given = http_client
         self._ssl_context: ssl.SSLContext | None = None
         self._shards, self._slots = self._new_connections()
+        #: Stream bodies being read to their end after their final event (`finish`).
+        self._finishing = Finishing()
         self._owner: object = _UNBOUND
         #: Closes the current `httpx` clients when their event loop ends (see `_ownership`).
         self._loop_end: Generator[None, None] | None = None
@@ -198,6 +201,7 @@ class Pool:
                     why = "os.fork()" if self._owner is _FORKED else "another event loop"
                     logger.debug("phoson: new connection pool (the old one belongs to %s)", why)
                     (self._shards, self._slots), self._owner = self._new_connections(), owner
+                    self._finishing = Finishing()
                     self._loop_end = None
             return self._shards, self._slots
 
@@ -205,6 +209,7 @@ class Pool:
         """Called in the child of `os.fork()`: forget the parent's connections."""
         self._lock = threading.Lock()  # another thread of the parent may have held it
         self._owner = _FORKED
+        self._finishing = Finishing()  # the parent's drains run in the parent
         # The parent's loop-end handle must never be finalized here: that would schedule work
         # on the parent's loop. Keep it for the life of the child process.
         _INHERITED.append(self._loop_end)
@@ -246,6 +251,10 @@ class Pool:
         shards, slots = self._bind()
         if self._loop_end is None and self._own_http:
             self._loop_end = _ownership.close_at_loop_end(partial(_close_all, shards))
+        if self._finishing.count:
+            # A stream of this pool ended a moment ago and its body's end is being read: give
+            # it a moment, so that this request reuses its connection rather than opening one.
+            self._finishing.settled(SETTLE_WITHIN)
         # 1. Wait for a place in the pool (at once, unless every connection is in use).
         if slots is None:
             shard = shards[0]
@@ -273,6 +282,18 @@ class Pool:
         assert isinstance(body, httpx.SyncByteStream)  # httpx's own, for a client's response
         response.stream = _PooledBody(body, partial(self._leave, slots, shard))
         return response
+
+    def finish(
+        self,
+        response: httpx.Response,
+        chunks: Iterator[bytes],
+        closer: Generator[None, None],
+    ) -> None:
+        """Take over a streamed response whose run has finished: read the rest of its body
+        (`chunks`) in the background, for a moment, then close it (closing `closer` does). The
+        connection comes back to the pool if the body ended, and is closed if it did not
+        (`phoson._background`); the response's place in the pool is given back then."""
+        self._finishing.start(chunks, closer, response)
 
     def _exhausted(self, request: httpx.Request) -> httpx.PoolTimeout:
         waited = request.extensions.get("timeout", {}).get("pool")

@@ -1,0 +1,34 @@
+"""TLS for tests: a certificate authority and a server certificate for 127.0.0.1, made in
+memory once per test process (`trustme`), and the file a client trusts them from."""
+
+from __future__ import annotations
+
+import functools
+import ssl
+import tempfile
+
+import trustme
+
+__all__ = ["ca_file", "server_context"]
+
+
+@functools.cache
+def _authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@functools.cache
+def server_context() -> ssl.SSLContext:
+    """A server-side context presenting a certificate for 127.0.0.1 and localhost."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    _authority().issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+@functools.cache
+def ca_file() -> str:
+    """A PEM file with the authority's certificate: point SSL_CERT_FILE at it and httpx (so
+    phoson's own connection pool) trusts the test server."""
+    with tempfile.NamedTemporaryFile(prefix="phoson-test-ca-", suffix=".pem", delete=False) as pem:
+        pem.write(_authority().cert_pem.bytes())
+    return pem.name
