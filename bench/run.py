@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, str] = {
     "concurrency": "bench.concurrency",
     "local": "bench.local_server",  # the local server's in-process transport vs loopback
     "scale": "bench.scale",
+    "realnet": "bench.realnet",  # TLS and a 40 ms round trip: chat session, concurrency
 }
 
 README = os.path.join(REPO, "bench", "README.md")
