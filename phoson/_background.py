@@ -205,8 +205,10 @@ def _close_quietly(chunks: Iterator[bytes], closer: Generator[None, None]) -> No
 
 
 class _Workers:
-    """Daemon threads for the blocking half's drains: one is started when none is idle, and
-    each ends after `IDLE_EXIT` seconds without work. Started afresh in a forked child."""
+    """Daemon threads for the blocking half's drains. A worker that takes a job when no other
+    is idle starts a spare first, so the caller (a stream's loop at its final event) finds an
+    idle worker and never waits for a thread to start; a worker idle `IDLE_EXIT` seconds ends
+    unless it is the last idle one. Started afresh in a forked child."""
 
     IDLE_EXIT = 5.0
 
@@ -215,22 +217,31 @@ class _Workers:
         self._jobs: queue.SimpleQueue[tuple[Callable[[], None], Callable[[], None]]] = (
             queue.SimpleQueue()
         )
-        self._idle = 0
+        self._idle = 0  # workers waiting for a job, or started to wait for one
 
     def submit(self, job: Callable[[], None], then: Callable[[], None]) -> None:
         """Run `job`, then `then` (once the worker holds no reference to the job)."""
         with self._lock:
-            start = self._idle == 0
+            start = self._idle == 0  # only for the first job, or a burst beyond the spares
             if not start:
                 self._idle -= 1
         self._jobs.put((job, then))
         if start:
-            threading.Thread(target=self._work, name="phoson-finish", daemon=True).start()
+            self._start()
+
+    def _start(self) -> None:
+        threading.Thread(target=self._work, name="phoson-finish", daemon=True).start()
 
     def _work(self) -> None:
         jobs = self._jobs
         item: tuple[Callable[[], None], Callable[[], None]] | None = jobs.get()
         while item is not None:
+            with self._lock:
+                spare = self._idle == 0
+                if spare:
+                    self._idle += 1
+            if spare:
+                self._start()
             job, then = item
             item = None
             try:
@@ -242,14 +253,14 @@ class _Workers:
                 then()
             with self._lock:
                 self._idle += 1
-            try:
-                item = jobs.get(timeout=self.IDLE_EXIT)
-            except queue.Empty:
-                with self._lock:
-                    if self._idle and jobs.empty():
-                        self._idle -= 1
-                        return
-                item = jobs.get()
+            while item is None:
+                try:
+                    item = jobs.get(timeout=self.IDLE_EXIT)
+                except queue.Empty:
+                    with self._lock:
+                        if self._idle > 1 and jobs.empty():
+                            self._idle -= 1
+                            return
 
 
 class _Alarms:
