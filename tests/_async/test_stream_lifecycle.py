@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
 
 import httpx
 import pytest
@@ -82,7 +83,8 @@ async def test_every_reader_ends_at_the_final_event_whatever_the_server_does_nex
         # The loop ended before the server's tail did, and the connection was closed.
         assert not connection.completed
         assert await apoll_until(connection.gone.is_set, 5), "the client kept the connection open"
-        assert stream.response is not None and stream.response.is_closed
+        assert stream.response is not None
+        assert await apoll_until(partial(getattr, stream.response, "is_closed"), 5)  # just after
     assert scripted.requests == len(readers)
 
 
