@@ -46,6 +46,23 @@ def _rebuilds_are_thread_safe(version: str) -> bool:
 _DEFER_BUILD = _rebuilds_are_thread_safe(_PYDANTIC_VERSION)
 
 
+# A server may echo an API key into any field: what prints or pickles a model or an event never
+# shows one (`phoson._redact`); the fields themselves hold what the server sent.
+
+
+def _redacted_repr(self: BaseModel) -> str:
+    return redact(BaseModel.__repr__(self))
+
+
+def _redacted_str(self: BaseModel) -> str:
+    return redact(BaseModel.__str__(self))
+
+
+def _redacted_state(self: BaseModel) -> dict[Any, Any]:
+    state = BaseModel.__getstate__(self)
+    return {name: redact_detail(value) for name, value in state.items()}
+
+
 class PhosonModel(BaseModel):
     """Base of every response model: keeps unknown fields, carries the response's request id."""
 
@@ -70,17 +87,9 @@ class PhosonModel(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]
 
-    # A server may echo an API key into any field: what prints or pickles a model never shows
-    # one (`phoson._redact`); the fields themselves hold what the server sent.
-    def __repr__(self) -> str:
-        return redact(super().__repr__())
-
-    def __str__(self) -> str:
-        return redact(super().__str__())
-
-    def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        return {name: redact_detail(value) for name, value in state.items()}
+    __repr__ = _redacted_repr
+    __str__ = _redacted_str
+    __getstate__ = _redacted_state
 
     if not TYPE_CHECKING:
         # `await client.agents.create(...)` pasted from the async docs into blocking code:
@@ -133,6 +142,10 @@ class _Event(BaseModel):
     """Base of the stream events: unknown fields from a newer server are kept."""
 
     model_config = ConfigDict(extra="allow", defer_build=_DEFER_BUILD)
+
+    __repr__ = _redacted_repr
+    __str__ = _redacted_str
+    __getstate__ = _redacted_state
 
     if not TYPE_CHECKING:
         # `await stream.until_done()` on the blocking client: see PhosonModel.__await__.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ._models import StreamEvent
+from ._redact import redact, redact_detail
 
 __all__ = ["StreamSnapshot", "ToolCall"]
 
@@ -29,6 +30,18 @@ class ToolCall:
     input: dict[str, Any]
     #: The `tool_end` result; None while the tool is still running.
     result: str | None = None
+
+    # A server may echo an API key into a tool's input or result: `repr` and pickles never
+    # show one (`phoson._redact`); the fields hold what the server sent.
+    def __repr__(self) -> str:
+        return redact(
+            f"ToolCall(tool_call_id={self.tool_call_id!r}, tool={self.tool!r}, "
+            f"input={self.input!r}, result={self.result!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = (self.tool_call_id, self.tool, self.input, self.result)
+        return (ToolCall, tuple(redact_detail(value) for value in fields))
 
 
 class StreamSnapshot:

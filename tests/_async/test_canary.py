@@ -13,7 +13,7 @@ prints it, the `phoson` logger's records at DEBUG (tracebacks included), the spa
 events and attributes (content capture on), and the pickle of every public object reached.
 The CLI's stdout and stderr are searched by tests/test_canary_cli.py.
 
-CI runs `examples(60)` derandomized examples per client; `PHOSON_TEST_PROFILE=release` runs
+CI runs `examples(150)` derandomized examples per client; `PHOSON_TEST_PROFILE=release` runs
 20 times as many with random seeds.
 """
 
@@ -74,11 +74,19 @@ def event_streams(draw: st.DrawFn) -> bytes:
     """SSE bytes whose ids, data and error events quote the key."""
     lines: list[str] = []
     for number in range(draw(st.integers(0, 4))):
-        name = draw(st.sampled_from(["token", "reasoning", "error", "message", "weird"]))
+        name = draw(
+            st.sampled_from(
+                ["token", "reasoning", "error", "message", "weird", "tool_start", "tool_end"]
+            )
+        )
         text = draw(echoing_text)
-        data = {"message": text} if name == "error" else {"content": text}
+        data: dict[str, Any] = {"message": text} if name == "error" else {"content": text}
         if name == "message":
             data = {"type": "token", "content": text}
+        elif name == "tool_start":
+            data = {"tool": "search", "input": {"q": text}, "tool_call_id": "c1"}
+        elif name == "tool_end":
+            data = {"tool": "search", "result": text, "tool_call_id": "c1"}
         event_id = draw(st.sampled_from([f"{number}", text, f"run:{number}"]))
         lines += [f"event: {name}", f"data: {json.dumps(data)}", f"id: {event_id}", ""]
     if draw(st.booleans()):
@@ -140,10 +148,10 @@ class Reply:
 
 
 @st.composite
-def replies(draw: st.DrawFn) -> Reply:
-    status = draw(
-        st.sampled_from([200, 200, 201, 204, 400, 401, 403, 404, 409, 422, 429, 500, 503])
-    )
+def replies(draw: st.DrawFn, streaming: bool = False) -> Reply:
+    """One reply; for a stream's request (`streaming`) mostly a 200 event stream."""
+    statuses = [200, 200, 201, 204, 400, 401, 403, 404, 409, 422, 429, 500, 503]
+    status = draw(st.sampled_from([200] * 12 + statuses if streaming else statuses))
     headers = [("x-request-id", draw(echoing_text))]
     if draw(st.booleans()):
         headers.append(("retry-after", draw(retry_after)))
@@ -154,7 +162,7 @@ def replies(draw: st.DrawFn) -> Reply:
             ("content-type", draw(st.sampled_from(["application/json", "text/html", "text/plain"])))
         )
         body = draw(error_bodies())
-    elif draw(st.booleans()):
+    elif draw(st.integers(0, 9)) < (8 if streaming else 5):
         headers.append(("content-type", "text/event-stream"))
         body = draw(event_streams())
     else:
@@ -270,7 +278,8 @@ async def _stream(
             return len([piece async for piece in stream.text_stream])
         return [sse async for sse in stream.iter_sse()]
     finally:
-        seen.see(stream, getattr(stream, "resume_token", None), stream.response)
+        seen.see(stream, getattr(stream, "resume_token", None), stream.response, stream.tool_calls)
+        seen.see(*stream.tool_calls)
         await stream.close()
 
 
@@ -324,22 +333,24 @@ def content_capture() -> Iterator[None]:
 
 
 @settings(
-    max_examples=examples(60),
+    max_examples=examples(150),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
 @given(
     form=st.sampled_from(FORMS),
     entry=st.sampled_from(sorted(ENTRIES)),
-    script=st.lists(replies(), min_size=1, max_size=3),
+    data=st.data(),
     max_retries=st.sampled_from([0, 1, 2]),
 )
 async def test_the_planted_key_never_shows(
-    form: str, entry: str, script: list[Reply], max_retries: int, sleeps: list[float]
+    form: str, entry: str, data: st.DataObject, max_retries: int, sleeps: list[float]
 ) -> None:
     """Whatever the hostile server answers, no form of any key the client held appears in the
     result's or error's str/repr, the printed exception chain, the DEBUG log, the spans, or the
     pickle of any public object reached."""
+    streaming = entry.startswith("stream")
+    script = data.draw(st.lists(replies(streaming), min_size=1, max_size=3), label="script")
     planted = Planted(form)
     seen = Channels()
     server = HostileServer(script)
