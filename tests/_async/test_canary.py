@@ -13,7 +13,7 @@ prints it, the `phoson` logger's records at DEBUG (tracebacks included), the spa
 events and attributes (content capture on), and the pickle of every public object reached.
 The CLI's stdout and stderr are searched by tests/test_canary_cli.py.
 
-CI runs `examples(150)` derandomized examples per client; `PHOSON_TEST_PROFILE=release` runs
+CI runs `examples(300)` derandomized examples per client; `PHOSON_TEST_PROFILE=release` runs
 20 times as many with random seeds.
 """
 
@@ -299,6 +299,30 @@ ENTRIES: dict[str, Entry] = {
     "messages.send": lambda c, o, s, t: c.messages.send("conv_1", t, **o),
     "messages.list": lambda c, o, s, t: c.messages.list("conv_1", **o),
     "raw.agents.get": lambda c, o, s, t: c.agents.with_raw_response.get("agt_1", **o),
+    "raw.agents.list": lambda c, o, s, t: c.agents.with_raw_response.list(**o),
+    "raw.agents.update": lambda c, o, s, t: c.agents.with_raw_response.update(
+        "agt_1", name="x", **o
+    ),
+    "raw.agents.delete": lambda c, o, s, t: c.agents.with_raw_response.delete("agt_1", **o),
+    "raw.agents.attach_mcp": lambda c, o, s, t: c.agents.with_raw_response.attach_mcp(
+        "agt_1", "mcp_1", **o
+    ),
+    "raw.agents.detach_mcp": lambda c, o, s, t: c.agents.with_raw_response.detach_mcp(
+        "agt_1", "mcp_1", **o
+    ),
+    "raw.conversations.create": lambda c, o, s, t: c.conversations.with_raw_response.create(
+        "agt_1", **o
+    ),
+    "raw.conversations.get": lambda c, o, s, t: c.conversations.with_raw_response.get(
+        "conv_1", **o
+    ),
+    "raw.conversations.update": lambda c, o, s, t: c.conversations.with_raw_response.update(
+        "conv_1", title="t", **o
+    ),
+    "raw.conversations.delete": lambda c, o, s, t: c.conversations.with_raw_response.delete(
+        "conv_1", **o
+    ),
+    "raw.messages.list": lambda c, o, s, t: c.messages.with_raw_response.list("conv_1", **o),
     "raw.agents.create": lambda c, o, s, t: c.agents.with_raw_response.create(
         name="n", description="d", **o
     ),
@@ -333,7 +357,7 @@ def content_capture() -> Iterator[None]:
 
 
 @settings(
-    max_examples=examples(150),
+    max_examples=examples(300),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
