@@ -272,6 +272,7 @@ def parse_model(response: httpx.Response, model: type[M], *, strict: bool = True
     """
     try:
         result = model.model_validate_json(response.content)
+        _check_json_numbers(response, f"a {model.__name__}")
     except pydantic.ValidationError as error:
         if strict or not _is_shape_error(error):
             raise _invalid(response, f"a {model.__name__}", error) from None
@@ -293,6 +294,7 @@ def parse_model_list(response: httpx.Response, model: type[M], *, strict: bool =
     """
     try:
         results = _list_adapter(model).validate_json(response.content)
+        _check_json_numbers(response, f"a list of {model.__name__}")
     except pydantic.ValidationError as error:
         if strict or not _is_shape_error(error):
             raise _invalid(response, f"a list of {model.__name__}", error) from None
@@ -304,6 +306,15 @@ def parse_model_list(response: httpx.Response, model: type[M], *, strict: bool =
     for result in results:
         result._request_id = request_id
     return results
+
+
+def _check_json_numbers(response: httpx.Response, model_name: str) -> None:
+    """pydantic's parser reads `NaN` and `Infinity`, which are not JSON: a body that may hold
+    one (a byte search, so a good body costs next to nothing) is read by `phoson._json`, whose
+    guard refuses them, as it does for every other server JSON."""
+    content = response.content
+    if b"NaN" in content or b"Infinity" in content:
+        _decoded(response, model_name)
 
 
 def _is_shape_error(error: pydantic.ValidationError) -> bool:

@@ -18,6 +18,7 @@ from phoson import (
     InternalServerError,
     PhosonAPIError,
     PhosonError,
+    PhosonResponseValidationError,
     UnprocessableEntityError,
 )
 from phoson._redact import REDACTED, remember_key
@@ -261,6 +262,26 @@ async def test_a_body_holding_nan_or_infinity_is_refused_before_sending(value: f
         with pytest.raises(PhosonError, match="cannot be sent as JSON"):
             await client.agents.create(name="n", description="d", extra_body={"x": [value]})
     assert sent == []
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+async def test_a_reply_holding_nan_is_not_json(constant: bytes) -> None:
+    """A 2xx body holding NaN or Infinity (which pydantic's parser would read) is refused as
+    not JSON, by the same guard as every other server JSON; the text "NaN" in a string is
+    fine."""
+    body = (
+        json.dumps({**AGENT, "score": 0}).encode().replace(b'"score": 0', b'"score": ' + constant)
+    )
+    fine = json.dumps({**AGENT, "name": "NaN Infinity"}).encode()
+    answers = [httpx.Response(200, content=body), httpx.Response(200, content=b"[" + body + b"]")]
+    answers.append(httpx.Response(200, content=fine))
+    handler, _ = recording(answers)
+    async with mock_client(handler) as client:
+        with pytest.raises(PhosonResponseValidationError, match="not JSON"):
+            await client.agents.get("agt_1")
+        with pytest.raises(PhosonResponseValidationError, match="not JSON"):
+            await client.agents.list()
+        assert (await client.agents.get("agt_1")).name == "NaN Infinity"
 
 
 # -- 10. Options checked before anything is sent ------------------------------------------------
