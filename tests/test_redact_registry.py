@@ -89,7 +89,7 @@ def _per_call(function: Callable[[], object], calls: int) -> float:
 
 def test_cost_per_request_stays_flat_over_100000_rotations() -> None:
     """A rotating-key function that returns a new token for every request: the cost of a
-    request (through a mock transport) after 100,000 rotations is within 1.5x of its cost at
+    request (through a mock transport) after 100,000 rotations is within 2x of its cost at
     the start, and so is the cost of redacting an error message (it was 174 -> 804 us after
     9,000 tokens when every key was kept)."""
 
@@ -105,5 +105,5 @@ def test_cost_per_request_stays_flat_over_100000_rotations() -> None:
             remember_key(rotating())  # what each request's key function does, 100,000 times
         after = _per_call(client.agents.list, 100)
         redact_after = _per_call(lambda: redact(message), 500)
-    assert after / before < 1.5, (before, after)
-    assert redact_after / redact_before < 1.5, (redact_before, redact_after)
+    assert after / before < 2.0, (before, after)  # unbounded, 10,000 rotations cost 9x
+    assert redact_after / redact_before < 2.0, (redact_before, redact_after)  # was 18x
