@@ -67,6 +67,13 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "phoson", *args]
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """For a command the tests send SIGINT: SIGINT as in a terminal's foreground job. A suite
+    started as a background job (`pytest &`, or by a script) inherits SIGINT ignored, and
+    Python then installs no KeyboardInterrupt handler in the command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def phoson(api: LocalPhosonServer | None, *args: str, stdin: str = "") -> Result:
     """Run `python -m phoson ARGS` to the end, configured for `api` through the environment."""
     done = subprocess.run(
@@ -319,6 +326,7 @@ def test_ctrl_c_or_sigterm_during_a_stream_closes_it_and_names_the_conversation(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=environment(api),
+        preexec_fn=ctrl_c_as_in_a_terminal,
     ) as process:
         assert process.stdout is not None
         first = os.read(process.stdout.fileno(), 1000)  # the first token has arrived
@@ -376,7 +384,12 @@ def test_stopping_at_the_stdin_prompt_ends_the_typed_line(
     requests = len(api.stats.requests)
     leader, terminal = pty.openpty()
     process = subprocess.Popen(
-        command("chat"), stdin=terminal, stdout=terminal, stderr=terminal, env=environment(api)
+        command("chat"),
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=environment(api),
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     try:
         prompt = read_until(leader, b"Ctrl-D\r\n", timeout=30)
