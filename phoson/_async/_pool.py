@@ -45,6 +45,7 @@ from .._background import SETTLE_WITHIN, Finishing
 from .._exceptions import PhosonError
 from .._logging import logger
 from .._slots import AsyncSlotQueue, SlotsClosed, SlotTimeout
+from .._streaming import is_event_stream
 from .._types import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
@@ -245,8 +246,9 @@ class AsyncPool:
     async def send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         """Send one request once (no retries) through the slot queue.
 
-        A plain response is read and closed before it is returned, so its place in the pool
-        is given back at once; a streamed one keeps its place until its body is closed.
+        A plain response (`stream=False`) is read and closed before it is returned, so its
+        place in the pool is given back at once; one that is a successful event stream is
+        closed unread instead. A streamed one keeps its place until its body is closed.
         """
         shards, slots = self._bind()
         if self._loop_end is None and self._own_http:
@@ -260,15 +262,19 @@ class AsyncPool:
             shard = shards[0]
         else:
             try:
-                await slots.take(request.extensions.get("timeout", {}).get("pool"))
+                # A free place is taken without a coroutine (bench `calls`, default client).
+                if not slots.try_take():
+                    await slots.take(request.extensions.get("timeout", {}).get("pool"))
             except SlotTimeout:
                 raise self._exhausted(request) from None
             except SlotsClosed:
                 raise client_closed_error() from None
             shard = self._take_shard(shards)
-        # 2. Send; give the place back when the response is done with the connection.
+        # 2. Send; give the place back when the response is done with the connection. (The
+        #    headers first, in every case: a plain call's body is read only once they show it
+        #    is not an event stream, which may never end.)
         try:
-            response = await shard.http.send(request, stream=stream, follow_redirects=False)
+            response = await shard.http.send(request, stream=True, follow_redirects=False)
         except httpx.PoolTimeout:
             self._leave(slots, shard)
             raise self._exhausted(request) from None
@@ -276,7 +282,20 @@ class AsyncPool:
             self._leave(slots, shard)
             raise
         if not stream:
-            self._leave(slots, shard)
+            # 3. A plain call: read the body straight from httpx's stream (no `_PooledBody`:
+            #    bench `calls`, about 4 µs a call) and give the place back. A successful event
+            #    stream is closed unread: the caller refuses it (`is_event_stream`).
+            try:
+                if not (
+                    response.is_success
+                    and is_event_stream(response.headers.get("content-type", ""))
+                ):
+                    await response.aread()
+            finally:
+                try:
+                    await response.aclose()  # a no-op once the whole body was read
+                finally:
+                    self._leave(slots, shard)
             return response
         body = response.stream
         assert isinstance(body, httpx.AsyncByteStream)  # httpx's own, for a client's response
