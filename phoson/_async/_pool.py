@@ -42,7 +42,7 @@ import httpx
 
 from .. import _ownership
 from .._background import SETTLE_WITHIN, Finishing
-from .._exceptions import PhosonError
+from .._exceptions import PhosonError, PhosonResponseValidationError
 from .._logging import logger
 from .._slots import AsyncSlotQueue, SlotsClosed, SlotTimeout
 from .._streaming import is_event_stream
@@ -247,8 +247,9 @@ class AsyncPool:
         """Send one request once (no retries) through the slot queue.
 
         A plain response (`stream=False`) is read and closed before it is returned, so its
-        place in the pool is given back at once; one that is a successful event stream is
-        closed unread instead. A streamed one keeps its place until its body is closed.
+        place in the pool is given back at once; a successful event stream is closed unread
+        and refused (`PhosonResponseValidationError`). A streamed one keeps its place until its
+        body is closed.
         """
         shards, slots = self._bind()
         if self._loop_end is None and self._own_http:
@@ -284,18 +285,21 @@ class AsyncPool:
         if not stream:
             # 3. A plain call: read the body straight from httpx's stream (no `_PooledBody`:
             #    bench `calls`, about 4 µs a call) and give the place back. A successful event
-            #    stream is closed unread: the caller refuses it (`is_event_stream`).
+            #    stream, which may never end, is closed unread and refused.
+            refused = response.is_success and is_event_stream(
+                response.headers.get("content-type", "")
+            )
             try:
-                if not (
-                    response.is_success
-                    and is_event_stream(response.headers.get("content-type", ""))
-                ):
-                    await response.aread()
+                if not refused:
+                    await response.aread()  # (which closes the response at the body's end)
             finally:
                 try:
-                    await response.aclose()  # a no-op once the whole body was read
+                    if not response.is_closed:
+                        await response.aclose()
                 finally:
                     self._leave(slots, shard)
+            if refused:
+                raise _event_stream_for_plain_call(response)
             return response
         body = response.stream
         assert isinstance(body, httpx.AsyncByteStream)  # httpx's own, for a client's response
@@ -343,6 +347,15 @@ class AsyncPool:
                 await handle.aclose()  # runs its clean-up now, instead of at the loop's end
             await _close_all(self._shards)
         # Otherwise it belongs to a caller, another event loop or the parent process: leave it.
+
+
+def _event_stream_for_plain_call(response: httpx.Response) -> PhosonResponseValidationError:
+    return PhosonResponseValidationError(
+        "expected a JSON body but the server answered with an event stream (is the URL right?)",
+        status_code=response.status_code,
+        body="",
+        request_id=response.headers.get("x-request-id"),
+    )
 
 
 def _pace_connects(http: httpx.AsyncClient, connect_turns: AsyncSlotQueue) -> None:
