@@ -68,13 +68,15 @@ class Finishing:
     blocking half is shared by threads.
     """
 
-    __slots__ = ("_cond", "_idle", "_tasks", "count")
+    __slots__ = ("_cond", "_draining", "_idle", "_tasks", "count")
 
     def __init__(self) -> None:
         self.count = 0
         self._idle: anyio.Event | None = None  # the async half: set when `count` drops to 0
         self._tasks: set[asyncio.Task[None]] = set()  # asyncio keeps only weak references
         self._cond = threading.Condition()  # the blocking half
+        #: The blocking half's responses being drained (`interrupt` shuts their sockets).
+        self._draining: set[httpx.Response] = set()
 
     # -- The async half ------------------------------------------------------------------------
 
@@ -144,13 +146,27 @@ class Finishing:
         of `response` is shut down at the deadline), then close the response."""
         with self._cond:
             self.count += 1
-        _WORKERS.submit(partial(_drain, chunks, closer, response), self._drained)
+            if response is not None:
+                self._draining.add(response)
+        _WORKERS.submit(partial(_drain, chunks, closer, response), partial(self._drained, response))
 
-    def _drained(self) -> None:
+    def _drained(self, response: httpx.Response | None) -> None:
         with self._cond:
+            self._draining.discard(response)
             self.count -= 1
             if not self.count:
                 self._cond.notify_all()
+
+    def interrupt(self) -> None:
+        """The pool is closing: end the blocking half's drains now (their sockets are shut
+        down; closing a socket would not wake a thread blocked reading it). The async half's
+        reads end when the pool closes their connections."""
+        with self._cond:
+            draining = list(self._draining)
+        from ._stream_closer import shutdown_socket
+
+        for response in draining:
+            shutdown_socket(response)
 
     def settled(self, within: float) -> None:
         """Wait until no drain is under way, for at most `within` seconds."""
@@ -251,6 +267,7 @@ class _Workers:
             finally:
                 del job  # the response goes with it, before anyone is told it is done
                 then()
+                del then
             with self._lock:
                 self._idle += 1
             while item is None:

@@ -341,6 +341,7 @@ class AsyncPool:
         self.closed = True
         if self._slots is not None:
             self._slots.close()  # requests waiting for a connection fail at once
+        self._finishing.interrupt()  # bodies still being read after their final event
         if self._own_http and self._owner in (_UNBOUND, _ownership.acurrent_owner()):
             handle, self._loop_end = self._loop_end, None
             if handle is not None:

@@ -184,3 +184,23 @@ async def test_any_sequence_of_tails_keeps_the_slot_count_exact(
                 5,
             )
         assert server.accepted == 1 + sum(tail not in KEPT for tail in tails[:-1])
+
+
+async def test_closing_the_client_ends_a_drain_under_way(
+    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client closed while a finished stream's body is still being read (the server holds
+    it open) closes that connection at once, not at the drain's deadline, and no drain (task
+    or thread) is left reading."""
+    monkeypatch.setattr(_background, "DRAIN_WITHIN", 60.0)  # only close() can end it in time
+    scripted.add(Script(parts=[RUN], end="hold"))
+    client = AsyncPhosonClient(api_key=API_KEY, base_url=scripted.url, timeout=120)
+    events = [event async for event in client.messages.stream("conv_1", "hi")]
+    assert isinstance(events[-1], RunDoneEvent)
+    pool = client._requester.pool
+    assert pool._finishing.count == 1
+    started = time.monotonic()
+    await client.close()
+    assert await apoll_until(scripted.connections[0].gone.is_set, 10)
+    assert await apoll_until(lambda: pool._finishing.count == 0, 10)
+    assert time.monotonic() - started < 10
