@@ -210,8 +210,8 @@ def _rows(mode: str, times: dict[str, list[float]], calls: int) -> list[Row]:
             median(times["raw"]),
             "µs",
             ratio=ratio,
-            target="ratio <= 1.25",
-            passed=ratio <= 1.25,
+            target="ratio <= 1.1",
+            passed=ratio <= 1.1,
             notes=f"µs per call, MockTransport; {len(times['raw'])} rounds x {calls} calls; "
             + paired_note(times["phoson"], times["raw"]),
         )
