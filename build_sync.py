@@ -100,6 +100,10 @@ REPLACEMENTS = {
     "apoll_until": "poll_until",
     "AJob": "Job",
     "AsyncServerThread": "ServerThread",
+    # phoson.web's relay body (phoson/_async/_relay.py) and its background reader
+    # (phoson/_pump.py): a task of the event loop in one, a thread in the other.
+    "AsyncSSEBody": "SSEBody",
+    "AsyncPump": "Pump",
     # LocalPhosonServer's in-process transports: one per kind of httpx client.
     "async_transport": "transport",
 }

@@ -1,0 +1,165 @@
+# DO NOT EDIT: generated from phoson/_async/_relay.py by build_sync.py.
+# Change the async source and run `python build_sync.py`.
+"""`phoson.web`'s relay: a message stream as Server-Sent Events for a browser.
+
+The body class is the response body. Its first item is the `retry:` hint; then every event of
+the stream, each with the signed relay id that resumes right after it; a comment heartbeat
+whenever the stream has been silent for `heartbeat` seconds; an `error` event if the stream
+fails after the response started. The stream is read by a producer in the background
+(`phoson._pump`), so that waiting for the next event can end in a heartbeat without abandoning
+a read half-way, which would break the connection.
+
+The body owns the stream: it closes it when the stream ends, when the body is closed, and
+when the task reading the body is cancelled (the ASGI server's way of saying the browser went
+away) or the body raises, so the API connection never outlives the browser's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Self, cast
+
+from .._exceptions import PhosonError
+from .._gate import Shielded
+from .._pump import ENDED, Pump
+from .._relay import HEARTBEAT, RelayFrames, RelaySigner, error_frame
+from .._types import RequestOptions
+from ._resources import Messages
+from ._streaming import MessageStream
+
+__all__ = ["SSEBody", "resume_relay"]
+
+#: How often the blocking body asks `disconnected()` while it waits (the event-loop servers
+#: cancel the body instead).
+_POLL = 0.25
+
+
+def resume_relay(
+    stream: MessageStream, last_event_id: str | None, signer: RelaySigner
+) -> MessageStream:
+    """The stream a relay should send: `stream` itself when the browser sent no
+    `Last-Event-ID`; else the same run resumed right after the event that id was sent with.
+
+    `stream` is the one the view made for this request (not yet opened): a resumed run must be
+    its request, so a relay id from another conversation or message is refused. Raises
+    `InvalidRelayIdError` (a `PhosonError`) for an id this application did not sign, or
+    `PhosonError` for one it signed for another request; nothing is sent then.
+    """
+    if not last_event_id:
+        return stream
+    token = signer.verify(last_event_id)
+    options = cast(RequestOptions, {**stream._options})
+    options.pop("idempotency_key", None)  # type: ignore[typeddict-item]
+    options.pop("extra_body", None)  # type: ignore[typeddict-item]
+    resumed = Messages(stream._requester).resume(token, **options)
+    call, original = resumed._call, stream._call
+    if (call.method, call.path) != (original.method, original.path):
+        from .._relay import InvalidRelayIdError
+
+        raise InvalidRelayIdError("Last-Event-ID belongs to another request: not resumed")
+    return resumed
+
+
+class SSEBody:
+    """The stream as browser-ready SSE bytes (see the module's docstring)."""
+
+    __slots__ = ("_disconnected", "_done", "_frames", "_heartbeat", "_pump", "_stream")
+
+    def __init__(
+        self,
+        stream: MessageStream,
+        signer: RelaySigner,
+        *,
+        heartbeat: float,
+        retry: float,
+        disconnected: Callable[[], bool] | None = None,
+    ) -> None:
+        if not heartbeat > 0:
+            raise ValueError("heartbeat must be > 0 seconds")
+        if not retry >= 0:
+            raise ValueError("retry must be >= 0 seconds")
+        self._stream = stream
+        self._frames = RelayFrames(signer, retry)
+        self._heartbeat = heartbeat
+        self._disconnected = disconnected
+        self._pump: Pump[bytes] | None = None
+        self._done = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._stream!r}>"
+
+    @property
+    def stream(self) -> MessageStream:
+        """The stream being relayed (the resumed one, after a reconnect)."""
+        return self._stream
+
+    def open(self) -> None:
+        """Open the stream now, before the response starts, so that an error opening it (a
+        `PhosonError`: 404 for a missing conversation, ...) can still become the response's
+        status. The stream is closed when this raises."""
+        try:
+            self._stream.__enter__()
+        except BaseException:
+            self.close()
+            raise
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._done:
+            raise StopIteration
+        pump = self._pump
+        if pump is None:
+            # The first item goes out at once: the browser sees the response start.
+            self._pump = pump = Pump()
+            pump.start(self._produce)
+            return self._frames.opening()
+        try:
+            return self._next_frame(pump)
+        except BaseException:
+            # Cancelled (the browser went away), or the body failed: close the stream now.
+            self.close()
+            raise
+
+    def _next_frame(self, pump: Pump[bytes]) -> bytes:
+        disconnected = self._disconnected
+        waited = 0.0
+        while True:
+            wait = self._heartbeat - waited
+            if disconnected is not None:
+                wait = min(wait, _POLL)
+            frame = pump.get(wait)
+            if isinstance(frame, bytes):
+                return frame
+            if frame is ENDED:
+                self.close()
+                raise StopIteration
+            waited += wait
+            if disconnected is not None and disconnected():
+                self.close()
+                raise StopIteration
+            if waited >= self._heartbeat:
+                return HEARTBEAT
+
+    def _produce(self) -> None:
+        """The producer: reads the stream, hands each frame to the body (in the background)."""
+        pump, stream, frames = self._pump, self._stream, self._frames
+        assert pump is not None
+        try:
+            with stream:
+                frames.set_token(getattr(stream, "resume_token", None))
+                for sse in stream.iter_sse():
+                    if not pump.put(frames.event(sse)):
+                        return  # the body was closed
+        except PhosonError as error:
+            pump.put(error_frame(error))
+
+    def close(self) -> None:
+        """Stop: close the stream (and its API connection) now. Safe to call more than once."""
+        self._done = True
+        pump = self._pump
+        if pump is not None:
+            pump.close()
+        with Shielded():  # also in a cancelled task: the connection must be closed
+            self._stream.close()

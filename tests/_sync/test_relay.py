@@ -1,0 +1,177 @@
+# DO NOT EDIT: generated from tests/_async/test_relay.py by build_sync.py.
+# Change the async source and run `python build_sync.py`.
+"""phoson.web.to_sse over a real stream (the local server, over sockets): what the browser
+reads, heartbeats, resuming from a relay id with no event repeated, refusing forged ids, and
+closing the API stream when the body is closed or fails."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from phoson import NotFoundError, PhosonClient, PhosonError
+from phoson._sse import ServerSentEvent, SSEDecoder
+from phoson.testing import LocalPhosonServer, reply_text
+from phoson.web import InvalidRelayIdError, to_sse
+from tests.concurrency import poll_until
+
+SECRET = "relay tests"
+
+
+def conversation(client: PhosonClient) -> str:
+    agent = client.agents.create(name="relay", description="tests")
+    return (client.conversations.create(agent.id)).id
+
+
+def read_all(body: object) -> list[bytes]:
+    chunks: list[bytes] = []
+    for chunk in body:  # type: ignore[attr-defined]
+        chunks.append(chunk)
+    return chunks
+
+
+def browser(chunks: list[bytes]) -> list[ServerSentEvent]:
+    """What an EventSource dispatches for these bytes."""
+    return SSEDecoder().feed(b"".join(chunks))
+
+
+def test_the_browser_gets_each_event_with_its_type_json_and_relay_id(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """The body starts with the retry hint, then sends every event of the run under its type,
+    with the API's JSON as data and a relay id on every event but the final one."""
+    conv_id = conversation(live_client)
+    chunks = read_all(to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET))
+    assert chunks[0] == b"retry: 1000\n\n"
+    events = browser(chunks)
+    assert [e.event for e in events] == ["token"] * (len(events) - 1) + ["run_done"]
+    text = "".join(json.loads(e.data)["content"] for e in events[:-1])
+    assert text == json.loads(events[-1].data)["content"] == reply_text("Hi")
+    ids = [chunk for chunk in chunks if b"\nid: " in chunk]
+    assert len(ids) == len(events) - 1  # the final event carries none
+    assert server.api_key.encode() not in b"".join(chunks)
+    assert server.stats.runs_created == 1
+
+
+def test_a_silent_stream_gets_heartbeats(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """While the API is silent, a comment goes out every `heartbeat` seconds (a proxy sees
+    bytes; the page sees nothing)."""
+    conv_id = conversation(live_client)
+    server.script_next_run(
+        conv_id,
+        [("token", {"content": "a"}), ("run_done", {"content": "a", "run_id": "r"})],
+        delay=0.35,
+    )
+    body = to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET, heartbeat=0.1)
+    chunks = read_all(body)
+    assert chunks.count(b": keep-alive\n\n") >= 2
+    assert [e.event for e in browser(chunks)] == ["token", "run_done"]
+
+
+def test_a_relay_id_resumes_right_after_its_event(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """For every event k, a new body given event k's relay id as Last-Event-ID (and the same
+    request, made again) sends exactly the events after k: none repeated, none lost, no
+    second run."""
+    conv_id = conversation(live_client)
+    first = read_all(
+        to_sse(live_client.messages.stream(conv_id, "Hi", idempotency_key="k-1"), secret=SECRET)
+    )
+    events = browser(first)
+    for k, event in enumerate(events[:-1]):
+        again = live_client.messages.stream(conv_id, "Hi", idempotency_key="k-2")  # not sent
+        rest = browser(read_all(to_sse(again, secret=SECRET, last_event_id=event.id)))
+        assert [(e.event, e.data) for e in rest] == [(e.event, e.data) for e in events[k + 1 :]]
+    assert server.stats.runs_created == 1
+
+
+def test_a_forged_relay_id_is_refused_before_anything_is_sent(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """A Last-Event-ID altered, or signed under another secret, raises InvalidRelayIdError when
+    the body is made: no request reaches the API."""
+    conv_id = conversation(live_client)
+    chunks = read_all(to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET))
+    relay_id = browser(chunks)[2].id
+    requests = len(server.stats.requests)
+    for forged in (relay_id[:-1] + ("A" if relay_id[-1] != "A" else "B"), relay_id + "x"):
+        with pytest.raises(InvalidRelayIdError):
+            to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET, last_event_id=forged)
+    with pytest.raises(InvalidRelayIdError):
+        to_sse(live_client.messages.stream(conv_id, "Hi"), secret="other", last_event_id=relay_id)
+    assert len(server.stats.requests) == requests
+
+
+def test_a_relay_id_of_another_conversation_is_refused(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """A genuine relay id used on a request for another conversation is refused: a browser
+    resumes only the run of the request it makes."""
+    conv_a, conv_b = conversation(live_client), conversation(live_client)
+    chunks = read_all(to_sse(live_client.messages.stream(conv_a, "Hi"), secret=SECRET))
+    relay_id = browser(chunks)[1].id
+    with pytest.raises(InvalidRelayIdError):
+        to_sse(live_client.messages.stream(conv_b, "Hi"), secret=SECRET, last_event_id=relay_id)
+
+
+def test_open_raises_the_opening_error_and_closes(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """`open()` before the response starts raises what opening the stream raised (here 404),
+    so the response can still say so; the body is closed after it."""
+    body = to_sse(live_client.messages.stream("conv_missing", "Hi"), secret=SECRET)
+    with pytest.raises(NotFoundError):
+        body.open()
+    assert read_all(body) == []
+    assert body.stream.closed
+
+
+def test_a_failure_after_the_start_is_an_error_event(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """A stream that fails after the response started (an event the SDK cannot read) ends the
+    body with an `error` event carrying the message, without an id."""
+    conv_id = conversation(live_client)
+    server.malformed_next("bad_event_fields")
+    events = browser(read_all(to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET)))
+    assert events[-1].event == "error" and events[-1].id == ""
+    assert json.loads(events[-1].data)["type"] == "error"
+    assert "token" in json.loads(events[-1].data)["message"]
+
+
+def test_closing_the_body_closes_the_api_stream(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """Closing the body mid-run (the server stopped reading: the browser went away) closes the
+    API stream: the local server sees the client go away within a second."""
+    conv_id = conversation(live_client)
+    server.event_delay = 0.05
+    try:
+        body = to_sse(live_client.messages.stream(conv_id, "Hello there"), secret=SECRET)
+        seen = 0
+        for chunk in body:
+            seen += chunk.startswith(b"event: token")
+            if seen == 2:
+                break
+        started = time.monotonic()
+        body.close()
+        assert poll_until(lambda: server.stats.disconnects == 1, 1.0)
+        assert time.monotonic() - started < 1.0
+        assert body.stream.closed
+    finally:
+        server.event_delay = 0.0
+
+
+def test_to_sse_refuses_what_is_not_a_stream() -> None:
+    """to_sse takes a message stream; anything else is a TypeError, an empty secret a
+    PhosonError."""
+    with pytest.raises(TypeError):
+        to_sse("not a stream", secret=SECRET)  # type: ignore[call-overload]
+    with PhosonClient(api_key="pk_test", base_url="http://127.0.0.1:9") as client:
+        with pytest.raises(PhosonError):
+            to_sse(client.messages.stream("c", "Hi"), secret="")
