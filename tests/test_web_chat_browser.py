@@ -65,7 +65,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.01
 
 class Proxy:
     """A TCP proxy from the browser to the app, one thread per direction and connection. It
-    records each request's head, and `cut()` closes every open connection (both sides), as a
+    records each request's head (keep-alive connections carry several), and `cut()` closes every open connection (both sides), as a
     dropped network would."""
 
     def __init__(self, target_port: int) -> None:
@@ -94,13 +94,11 @@ class Proxy:
             threading.Thread(target=self._pipe, args=(app, browser, False), daemon=True).start()
 
     def _pipe(self, source: socket.socket, target: socket.socket, request: bool) -> None:
-        first = request
         try:
             while data := source.recv(65536):
-                if first:
+                if request and data.startswith((b"GET ", b"POST ")):  # a request's head
                     with self._lock:
                         self.heads.append(data)
-                    first = False
                 target.sendall(data)
         except OSError:
             pass

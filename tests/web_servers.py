@@ -113,6 +113,16 @@ class SSEClient:
 
     def body(self) -> bytes:
         """The whole rest of the body (a response that ends)."""
+        length = self.headers.get("content-length")
+        if length is not None and not self.chunked:
+            while len(self._buffer) < int(length):
+                data = self.sock.recv(65536)
+                if not data:
+                    break
+                self._buffer += data
+            body, self._buffer = self._buffer[: int(length)], b""
+            self.raw += body
+            return body
         parts = []
         while data := self._body_bytes():
             parts.append(data)

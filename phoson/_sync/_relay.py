@@ -22,7 +22,7 @@ from typing import Self, cast
 from .._exceptions import PhosonError
 from .._gate import Shielded
 from .._pump import ENDED, Pump
-from .._relay import HEARTBEAT, RelayFrames, RelaySigner, error_frame
+from .._relay import HEARTBEAT, InvalidRelayIdError, RelayFrames, RelaySigner, error_frame
 from .._types import RequestOptions
 from ._resources import Messages
 from ._streaming import MessageStream
@@ -41,22 +41,24 @@ def resume_relay(
     `Last-Event-ID`; else the same run resumed right after the event that id was sent with.
 
     `stream` is the one the view made for this request (not yet opened): a resumed run must be
-    its request, so a relay id from another conversation or message is refused. Raises
-    `InvalidRelayIdError` (a `PhosonError`) for an id this application did not sign, or
-    `PhosonError` for one it signed for another request; nothing is sent then.
+    of its conversation, so a relay id from another conversation is refused. Raises
+    `InvalidRelayIdError` (a `PhosonError`) for an id this application did not sign or signed
+    for another conversation; nothing is sent then.
     """
     if not last_event_id:
         return stream
     token = signer.verify(last_event_id)
-    options = cast(RequestOptions, {**stream._options})
-    options.pop("idempotency_key", None)  # type: ignore[typeddict-item]
-    options.pop("extra_body", None)  # type: ignore[typeddict-item]
-    resumed = Messages(stream._requester).resume(token, **options)
+    # The view's per-call options (timeout, headers, ...) apply; the token brings the request's
+    # body and idempotency key.
+    options = {
+        name: value
+        for name, value in stream._options.items()
+        if name not in ("idempotency_key", "extra_body")
+    }
+    resumed = Messages(stream._requester).resume(token, **cast(RequestOptions, options))
     call, original = resumed._call, stream._call
     if (call.method, call.path) != (original.method, original.path):
-        from .._relay import InvalidRelayIdError
-
-        raise InvalidRelayIdError("Last-Event-ID belongs to another request: not resumed")
+        raise InvalidRelayIdError("Last-Event-ID belongs to another conversation: not resumed")
     return resumed
 
 

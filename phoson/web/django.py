@@ -98,7 +98,7 @@ def sse_response(
     try:
         body = to_sse(
             stream, secret=key, last_event_id=last_event_id, heartbeat=heartbeat, retry=retry
-        )  # type: ignore[call-overload]
+        )
     except PhosonError as error:
         refused = error_response(error)
         if is_async_stream(stream):
