@@ -223,10 +223,11 @@ def test_a_forged_last_event_id_is_a_400(relay: tuple[int, str], api: LocalPhoso
 def test_the_browser_going_away_closes_the_api_stream_within_a_second(
     relay: tuple[int, str], api: LocalPhosonServer
 ) -> None:
-    """The browser hangs up mid-reply while the API is between two events (0.5 s apart): the
-    relay closes its API stream within 1 s (the local server sees its client go away)."""
+    """The browser hangs up mid-reply while the API is between two events (1.2 s apart: the
+    relay writes nothing meanwhile, so no failed write tells it): the relay closes its API
+    stream within 1 s (the local server sees its client go away)."""
     conv_id = conversation(api)
-    api.event_delay = 0.5
+    api.event_delay = 1.2
     with browser(relay, conv_id) as client:
         assert client.next_event() is not None
         disconnects = api.stats.disconnects

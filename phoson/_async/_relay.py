@@ -14,13 +14,14 @@ away) or the body raises, so the API connection never outlives the browser's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Self, cast
 
 from .._exceptions import PhosonError
-from .._gate import Shielded
 from .._pump import ENDED, AsyncPump
 from .._relay import HEARTBEAT, InvalidRelayIdError, RelayFrames, RelaySigner, error_frame
+from .._stream_closer import Shielded
 from .._types import RequestOptions
 from ._resources import AsyncMessages
 from ._streaming import AsyncMessageStream
@@ -113,7 +114,7 @@ class AsyncSSEBody:
         if pump is None:
             # The first item goes out at once: the browser sees the response start.
             self._pump = pump = AsyncPump()
-            pump.start(self._produce)
+            pump.start(functools.partial(_produce, pump, self._stream, self._frames))
             return self._frames.opening()
         try:
             return await self._next_frame(pump)
@@ -142,18 +143,12 @@ class AsyncSSEBody:
             if waited >= self._heartbeat:
                 return HEARTBEAT
 
-    async def _produce(self) -> None:
-        """The producer: reads the stream, hands each frame to the body (in the background)."""
-        pump, stream, frames = self._pump, self._stream, self._frames
-        assert pump is not None
-        try:
-            async with stream:
-                frames.set_token(getattr(stream, "resume_token", None))
-                async for sse in stream.iter_sse():
-                    if not await pump.put(frames.event(sse)):
-                        return  # the body was closed
-        except PhosonError as error:
-            await pump.put(error_frame(error))
+    def __del__(self) -> None:
+        # Dropped unclosed (no server does: they close or cancel): the producer stops at its
+        # next event, and closes the stream as it leaves.
+        pump = self._pump
+        if pump is not None and not self._done:
+            pump.close()
 
     async def aclose(self) -> None:
         """Stop: close the stream (and its API connection) now. Safe to call more than once."""
@@ -163,3 +158,16 @@ class AsyncSSEBody:
             pump.close()
         async with Shielded():  # also in a cancelled task: the connection must be closed
             await self._stream.close()
+
+
+async def _produce(pump: AsyncPump[bytes], stream: AsyncMessageStream, frames: RelayFrames) -> None:
+    """The producer, in the background: reads the stream and hands each frame over. It holds
+    the pump, the stream and the frames but not the body, which can so be dropped."""
+    try:
+        async with stream:
+            frames.set_token(getattr(stream, "resume_token", None))
+            async for sse in stream.iter_sse():
+                if not await pump.put(frames.event(sse)):
+                    return  # the body was closed
+    except PhosonError as error:
+        await pump.put(error_frame(error))

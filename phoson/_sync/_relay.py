@@ -16,13 +16,14 @@ away) or the body raises, so the API connection never outlives the browser's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Self, cast
 
 from .._exceptions import PhosonError
-from .._gate import Shielded
 from .._pump import ENDED, Pump
 from .._relay import HEARTBEAT, InvalidRelayIdError, RelayFrames, RelaySigner, error_frame
+from .._stream_closer import Shielded
 from .._types import RequestOptions
 from ._resources import Messages
 from ._streaming import MessageStream
@@ -115,7 +116,7 @@ class SSEBody:
         if pump is None:
             # The first item goes out at once: the browser sees the response start.
             self._pump = pump = Pump()
-            pump.start(self._produce)
+            pump.start(functools.partial(_produce, pump, self._stream, self._frames))
             return self._frames.opening()
         try:
             return self._next_frame(pump)
@@ -144,18 +145,12 @@ class SSEBody:
             if waited >= self._heartbeat:
                 return HEARTBEAT
 
-    def _produce(self) -> None:
-        """The producer: reads the stream, hands each frame to the body (in the background)."""
-        pump, stream, frames = self._pump, self._stream, self._frames
-        assert pump is not None
-        try:
-            with stream:
-                frames.set_token(getattr(stream, "resume_token", None))
-                for sse in stream.iter_sse():
-                    if not pump.put(frames.event(sse)):
-                        return  # the body was closed
-        except PhosonError as error:
-            pump.put(error_frame(error))
+    def __del__(self) -> None:
+        # Dropped unclosed (no server does: they close or cancel): the producer stops at its
+        # next event, and closes the stream as it leaves.
+        pump = self._pump
+        if pump is not None and not self._done:
+            pump.close()
 
     def close(self) -> None:
         """Stop: close the stream (and its API connection) now. Safe to call more than once."""
@@ -165,3 +160,16 @@ class SSEBody:
             pump.close()
         with Shielded():  # also in a cancelled task: the connection must be closed
             self._stream.close()
+
+
+def _produce(pump: Pump[bytes], stream: MessageStream, frames: RelayFrames) -> None:
+    """The producer, in the background: reads the stream and hands each frame over. It holds
+    the pump, the stream and the frames but not the body, which can so be dropped."""
+    try:
+        with stream:
+            frames.set_token(getattr(stream, "resume_token", None))
+            for sse in stream.iter_sse():
+                if not pump.put(frames.event(sse)):
+                    return  # the body was closed
+    except PhosonError as error:
+        pump.put(error_frame(error))

@@ -136,11 +136,12 @@ def _client_socket(request: HttpRequest) -> socket.socket | None:
     if isinstance(found, socket.socket):
         return found
     stream: Any = meta.get("wsgi.input")
-    for _ in range(4):  # Django's LimitedStream > BufferedReader > SocketIO > socket
+    # Django's LimitedStream (its bound `_read`) > BufferedReader (`raw`) > SocketIO (`_sock`).
+    for _ in range(4):
         if stream is None or isinstance(stream, socket.socket):
             break
         stream = (
-            getattr(stream, "stream", None)
+            getattr(getattr(stream, "_read", None), "__self__", None)
             or getattr(stream, "raw", None)
             or getattr(stream, "_sock", None)
         )

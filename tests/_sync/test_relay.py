@@ -6,6 +6,7 @@ closing the API stream when the body is closed or fails."""
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 
@@ -167,6 +168,27 @@ def test_closing_the_body_closes_the_api_stream(
         server.event_delay = 0.0
 
 
+def test_a_dropped_body_closes_the_api_stream(
+    server: LocalPhosonServer, live_client: PhosonClient
+) -> None:
+    """A body read part-way and dropped without being closed does not keep its API stream: the
+    reader in the background stops at the next event and closes it."""
+    conv_id = conversation(live_client)
+    server.event_delay = 0.02
+    try:
+        body = to_sse(live_client.messages.stream(conv_id, "Hello there"), secret=SECRET)
+        seen = 0
+        for chunk in body:
+            seen += chunk.startswith(b"event: token")
+            if seen == 2:
+                break
+        del body
+        gc.collect()
+        assert poll_until(lambda: server.stats.disconnects == 1, 2.0)
+    finally:
+        server.event_delay = 0.0
+
+
 def test_to_sse_refuses_what_is_not_a_stream() -> None:
     """to_sse takes a message stream; anything else is a TypeError, an empty secret a
     PhosonError."""
@@ -175,3 +197,28 @@ def test_to_sse_refuses_what_is_not_a_stream() -> None:
     with PhosonClient(api_key="pk_test", base_url="http://127.0.0.1:9") as client:
         with pytest.raises(PhosonError):
             to_sse(client.messages.stream("c", "Hi"), secret="")
+
+
+def test_relay_ids_never_carry_the_api_key(server: LocalPhosonServer) -> None:
+    """No relay id holds the API key, in any form: not in the id, not inside the token it
+    signs, even when the user's message quotes the key (those events go without ids)."""
+    from phoson._relay import RelaySigner
+    from phoson._resume_token import decode_resume_token
+
+    key = "pk_relay_canary_7f3a9c"
+    server.api_key = key
+    signer = RelaySigner(SECRET)
+    try:
+        with PhosonClient(api_key=key, base_url=server.url) as client:
+            conv_id = conversation(client)
+            for message in ("Hi", f"my key is {key}, keep it"):
+                body = to_sse(client.messages.stream(conv_id, message), secret=SECRET)
+                ids = [event.id for event in browser(read_all(body)) if event.id]
+                assert ids or key in message
+                if key in message:
+                    assert ids == []
+                for relay_id in ids:
+                    assert key not in relay_id
+                    assert key not in repr(decode_resume_token(signer.verify(relay_id)))
+    finally:
+        server.api_key = "pk_test"
