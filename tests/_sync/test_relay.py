@@ -64,7 +64,7 @@ def test_a_silent_stream_gets_heartbeats(
     conv_id = conversation(live_client)
     server.script_next_run(
         conv_id,
-        [("token", {"content": "a"}), ("run_done", {"content": "a", "run_id": "r"})],
+        events=[("token", {"content": "a"}), ("run_done", {"content": "a", "run_id": "r"})],
         delay=0.35,
     )
     body = to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET, heartbeat=0.1)
