@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib
 import json
 from dataclasses import replace
 from typing import Any
@@ -141,6 +142,11 @@ class RelaySigner:
         return token
 
 
+def _tokens() -> Any:
+    """phoson._resume_token (issue 23), loaded when a stream first gives a token."""
+    return importlib.import_module("phoson._resume_token")
+
+
 class RelayFrames:
     """The bytes of one relayed stream: the opening `retry:` hint, then each event with the
     relay id that resumes right after it. An event of a known type is checked against its
@@ -167,9 +173,7 @@ class RelayFrames:
         if token is None:
             self._point = None
             return
-        from ._resume_token import decode_resume_token
-
-        self._point = decode_resume_token(token)
+        self._point = _tokens().decode_resume_token(token)
         self._first_id = self._point.first_event_id
 
     def relay_id(self, sse: ServerSentEvent) -> str | None:
@@ -179,9 +183,7 @@ class RelayFrames:
             return None
         if not self._first_id:
             self._first_id = sse.id
-        from ._resume_token import encode_resume_token
-
-        token = encode_resume_token(
+        token = _tokens().encode_resume_token(
             replace(point, last_event_id=sse.id, first_event_id=self._first_id)
         )
         return None if token is None else self._signer.sign(token)
