@@ -19,9 +19,13 @@ import trio
 
 from phoson import AsyncPhosonClient, PhosonClient
 from phoson.testing import LocalPhosonServer, reply_text
+from tests.budget import scale
 
-#: Calls per process in the fork tests: the issue saw one crossed response in 3,000.
-FORK_CALLS = 5000
+#: Calls per process in the fork tests: the issue saw one crossed response in 3,000, so the
+#: full-size run (.ci/run step 5: PHOSON_TEST_SCALE=full) makes 5,000; the everyday run 1,000.
+FORK_CALLS = scale(1000, 5000)
+#: The same for the async client's fork test (each call costs more: a loop hop per call).
+ASYNC_FORK_CALLS = scale(500, 2000)
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork()")
 
@@ -121,8 +125,8 @@ def _answers(client: PhosonClient, agent_id: str, calls: int) -> dict[str, int]:
 
 @needs_fork
 def test_fork_child_never_shares_a_connection(server: LocalPhosonServer) -> None:
-    """After os.fork(), parent and child each make 5,000 calls at once on one PhosonClient
-    created (and connected, keep-alive) before the fork: no response crosses, no call fails."""
+    """After os.fork(), parent and child each make 5,000 calls (1,000 in the everyday run:
+    tests/budget.py) at once on one PhosonClient created (and connected, keep-alive) before the fork: no response crosses, no call fails."""
     client = PhosonClient(api_key=server.api_key, base_url=server.url, max_retries=0)
     mine, theirs = (
         client.agents.create(name="parent", description="p").id,
@@ -177,8 +181,8 @@ def test_fork_with_a_stream_open(server: LocalPhosonServer) -> None:
 @needs_fork
 def test_fork_async_client_with_a_running_loop(server: LocalPhosonServer) -> None:
     """An AsyncPhosonClient in use on a long-lived loop thread survives os.fork(): the child
-    runs its own loop with a fresh pool while the parent keeps calling, and no response
-    crosses."""
+    runs its own loop with a fresh pool while the parent keeps calling (2,000 calls each; 500
+    in the everyday run: tests/budget.py), and no response crosses."""
     client = AsyncPhosonClient(api_key=server.api_key, base_url=server.url, max_retries=0)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -197,9 +201,10 @@ def test_fork_async_client_with_a_running_loop(server: LocalPhosonServer) -> Non
     try:
         mine = on_loop(client.agents.create(name="parent", description="p")).id
         theirs = on_loop(client.agents.create(name="child", description="c")).id
-        child = _fork(lambda: asyncio.run(answers(theirs, 2000)))
-        assert on_loop(answers(mine, 2000)) == {"calls": 2000, "crossed": 0}
-        assert child() == {"calls": 2000, "crossed": 0}
+        child = _fork(lambda: asyncio.run(answers(theirs, ASYNC_FORK_CALLS)))
+        expected = {"calls": ASYNC_FORK_CALLS, "crossed": 0}
+        assert on_loop(answers(mine, ASYNC_FORK_CALLS)) == expected
+        assert child() == expected
         on_loop(client.close())
     finally:
         loop.call_soon_threadsafe(loop.stop)
