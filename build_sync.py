@@ -93,7 +93,7 @@ REPLACEMENTS = {
     "ahold": "hold",
     "arelease": "release",
     # The typing seam of with_raw_response (phoson/_response.py): a coroutine's result differs.
-    "araw_method": "raw_method",
+    "araw_call": "raw_call",
     # The test-suite seams (tests/concurrency.py): tasks in one, threads in the other.
     "agather": "gather",
     "acheckpoint": "checkpoint",

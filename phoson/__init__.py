@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         IncompleteStreamError,
         InsecureTransportWarning,
         InternalServerError,
+        InvalidArgumentError,
         MalformedEventError,
         NotFoundError,
         PermissionDeniedError,
@@ -78,6 +79,7 @@ __all__ = [
     "IncompleteStreamError",
     "InsecureTransportWarning",
     "InternalServerError",
+    "InvalidArgumentError",
     "MalformedEventError",
     "MemoryType",
     "Message",
@@ -126,6 +128,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "IncompleteStreamError",
         "InsecureTransportWarning",
         "InternalServerError",
+        "InvalidArgumentError",
         "MalformedEventError",
         "NotFoundError",
         "PermissionDeniedError",
@@ -180,4 +183,5 @@ if not TYPE_CHECKING:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # The public names only (not `Any` or `TYPE_CHECKING`, imported for this module's own use).
+    return sorted(__all__)

@@ -20,6 +20,8 @@ from ._redact import (
 if TYPE_CHECKING:
     import httpx
 
+    from ._types import JSONValue
+
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
@@ -29,6 +31,7 @@ __all__ = [
     "IncompleteStreamError",
     "InsecureTransportWarning",
     "InternalServerError",
+    "InvalidArgumentError",
     "MalformedEventError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -84,6 +87,16 @@ class PhosonError(Exception):
         return (_restore_error, (type(self), args, state))
 
 
+class InvalidArgumentError(PhosonError, ValueError):
+    """A value the caller gave, of the right type, that cannot be used: a `base_url` without a
+    scheme, a negative timeout, a header value with a line break, a blank id.
+
+    Raised when the client is made, by `with_options` or when the call is made: always before
+    anything is sent. (A value of the wrong Python type, which a type checker reports, is a
+    `TypeError` instead.) Also a `ValueError`.
+    """
+
+
 class PhosonWarning(UserWarning):
     """The root of every warning this SDK emits (filter it with `warnings.filterwarnings`)."""
 
@@ -113,24 +126,33 @@ class PhosonAPIError(PhosonError):
     """The API answered with a non-2xx status.
 
     `detail` is the JSON body's `detail` (a string, or FastAPI's list of validation errors),
-    else the body text. `request_id` is the response's `x-request-id`, if it sent one.
+    else the body text. `body` is the whole body: its JSON, else its readable text ("" when
+    empty). `request_id` is the response's `x-request-id`, if it sent one.
     """
 
+    #: The HTTP status.
     status_code: int
-    detail: Any
+    #: The body's `detail`: a string, FastAPI's list of validation errors, or other JSON.
+    detail: JSONValue
+    #: The whole body, parsed: JSON, else the readable text ("" when there was none).
+    body: JSONValue
+    #: The response's `x-request-id`, if it sent one.
     request_id: str | None
+    #: The `httpx.Response` (None once the error was pickled).
     response: httpx.Response | None
 
     def __init__(
         self,
         status_code: int,
-        detail: Any,
+        detail: JSONValue,
         *,
+        body: JSONValue = None,
         request_id: str | None = None,
         response: httpx.Response | None = None,
     ) -> None:
         self.status_code = status_code
         self.detail = redact_detail(detail)
+        self.body = self.detail if body is None else redact_detail(body)
         self.request_id = redact_value(request_id)
         self.response = response
         super().__init__(self._one_line())
@@ -240,12 +262,23 @@ def _loads(body: bytes) -> Any:
     return _json.loads(body)
 
 
-def detail_from_body(body: bytes, content_type: str) -> Any:
+def detail_from_body(body: bytes, content_type: str) -> JSONValue:
     """The `detail` of an error body: JSON `detail`, else the whole JSON, else readable text."""
+    return _detail_of(body_from_content(body, content_type))
+
+
+def _detail_of(body: JSONValue) -> JSONValue:
+    if isinstance(body, dict) and "detail" in body:
+        return body["detail"]
+    return body
+
+
+def body_from_content(body: bytes, content_type: str) -> JSONValue:
+    """An error body as `PhosonAPIError.body`: its JSON, else readable text ("" if empty)."""
     if not body.strip():
         return ""
     try:
-        parsed = _loads(body)
+        parsed: JSONValue = _loads(body)
     except ValueError:
         text = body.decode("utf-8", "replace")
         if "html" in content_type.lower() or text.lstrip().startswith("<"):
@@ -255,8 +288,6 @@ def detail_from_body(body: bytes, content_type: str) -> Any:
             text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S | re.I)
             text = re.sub(r"<[^>]+>", " ", text)
         return excerpt(text, 500)
-    if isinstance(parsed, dict) and "detail" in parsed:
-        return parsed["detail"]
     return parsed
 
 
@@ -264,7 +295,8 @@ def api_error_from_response(response: httpx.Response) -> PhosonAPIError:
     """Build the exception for a non-2xx response whose body has been read."""
     cls = error_class_for_status(response.status_code)
     content = response.content
-    detail = detail_from_body(content, response.headers.get("content-type", ""))
+    body = body_from_content(content, response.headers.get("content-type", ""))
+    detail = _detail_of(body)
     if cls is UnprocessableEntityError and IDEMPOTENCY_KEY_REUSED.encode() in content:
         try:
             if _loads(content).get("code") == IDEMPOTENCY_KEY_REUSED:
@@ -277,6 +309,7 @@ def api_error_from_response(response: httpx.Response) -> PhosonAPIError:
     return cls(
         response.status_code,
         detail,
+        body=body,
         request_id=response.headers.get("x-request-id"),
         response=response,
     )
@@ -324,7 +357,7 @@ class PhosonResponseValidationError(PhosonError):
         self, message: str, *, status_code: int, body: str, request_id: str | None = None
     ) -> None:
         self.status_code = status_code
-        self.body_excerpt = excerpt(body)
+        self.body_excerpt: str = excerpt(body)
         self.request_id = redact_value(request_id)
         super().__init__(f"{message} (status {status_code}, body: {self.body_excerpt!r})")
 
@@ -334,7 +367,7 @@ class MalformedEventError(PhosonError):
 
     def __init__(self, message: str, *, event_type: str, data: str | bytes = "") -> None:
         self.event_type = event_type
-        self.excerpt = excerpt(data)
+        self.excerpt: str = excerpt(data)
         suffix = f": {self.excerpt!r}" if self.excerpt else ""
         super().__init__(f"malformed {event_type!r} event: {message}{suffix}")
 
@@ -354,7 +387,7 @@ class RunFailedError(PhosonError):
     """The run ended with an `error` event; `message` is the server's message."""
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
-        self.message = redact(message)
+        self.message: str = redact(message)
         self.request_id = redact_value(request_id)
         super().__init__(f"run failed: {message}")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NoReturn, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.version import VERSION as _PYDANTIC_VERSION
@@ -66,7 +66,7 @@ def _redacted_state(self: BaseModel) -> dict[Any, Any]:
 class PhosonModel(BaseModel):
     """Base of every response model: keeps unknown fields, carries the response's request id."""
 
-    model_config = ConfigDict(extra="allow", defer_build=_DEFER_BUILD)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", defer_build=_DEFER_BUILD)
 
     _request_id: str | None = PrivateAttr(default=None)
 
@@ -141,7 +141,7 @@ class Message(PhosonModel):
 class _Event(BaseModel):
     """Base of the stream events: unknown fields from a newer server are kept."""
 
-    model_config = ConfigDict(extra="allow", defer_build=_DEFER_BUILD)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", defer_build=_DEFER_BUILD)
 
     __repr__ = _redacted_repr
     __str__ = _redacted_str

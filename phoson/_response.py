@@ -7,15 +7,16 @@ validates it the way the plain call would have.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any, Generic, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
 
 import httpx
 
 from ._redact import REDACTED, contains_key, redact
 
-__all__ = ["RawResponse", "araw_method", "raw_method"]
+__all__ = ["RawResponse", "araw_call", "raw_call"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -33,27 +34,31 @@ class RawResponse(Generic[T]):
     itself, after the usual retries.
     """
 
-    __slots__ = ("_parsed", "_parser", "http_response")
+    __slots__ = ("_parsed", "_parser", "response")
 
-    def __init__(self, http_response: httpx.Response, parser: Callable[[], T]) -> None:
-        #: The `httpx.Response` itself (its body already read).
-        self.http_response = http_response
+    #: The `httpx.Response` itself (its body already read); `response`, as on streams and
+    #: errors.
+    response: httpx.Response
+
+    def __init__(self, response: httpx.Response, parser: Callable[[], T]) -> None:
+        self.response = response
         self._parser = parser
         self._parsed: T = _UNPARSED
 
     @property
     def status_code(self) -> int:
-        return self.http_response.status_code
+        """The HTTP status (2xx: error statuses raise from the call)."""
+        return self.response.status_code
 
     @property
     def headers(self) -> httpx.Headers:
         """The response headers (case-insensitive): rate limits, caching, `Idempotent-Replayed`."""
-        return self.http_response.headers
+        return self.response.headers
 
     @property
     def request_id(self) -> str | None:
         """The response's `x-request-id`, if the server sent one."""
-        request_id: str | None = self.http_response.headers.get("x-request-id")
+        request_id: str | None = self.response.headers.get("x-request-id")
         return request_id
 
     def parse(self) -> T:
@@ -63,7 +68,7 @@ class RawResponse(Generic[T]):
         return self._parsed
 
     def __repr__(self) -> str:
-        request = self.http_response.request
+        request = self.response.request
         return redact(
             f"<RawResponse [{self.status_code}] {request.method} {request.url.raw_path.decode()}>"
         )
@@ -72,9 +77,9 @@ class RawResponse(Generic[T]):
         # Pickled without the key: the request's credential headers are blanked and every
         # other header, and the body, redacted (`phoson._redact`). The parser is rebound to
         # that copy of the response.
-        clean = without_secrets(self.http_response)
+        clean = without_secrets(self.response)
         parser: Any = self._parser
-        if isinstance(parser, partial) and parser.args and parser.args[0] is self.http_response:
+        if isinstance(parser, partial) and parser.args and parser.args[0] is self.response:
             parser = partial(parser.func, clean, *parser.args[1:], **parser.keywords)
         parsed = None if self._parsed is _UNPARSED else (self._parsed,)
         return (_restore, (clean, parser, parsed))
@@ -127,16 +132,68 @@ def without_secrets(response: httpx.Response) -> httpx.Response:
     )
 
 
-# The two helpers below only retype a bound method: at run time they return it unchanged. The
-# method must already answer with a `RawResponse` (it is bound to a resource whose requester
-# does); they tell type checkers so, keeping the method's parameters.
+# `with_raw_response` views declare each call once, by the plain call it mirrors:
+#
+#     @araw_call(AsyncAgents.get)
+#     def get(self) -> None:
+#         """Like `agents.get`, answering with `RawResponse[Agent]`."""
+#
+# The decorator replaces the stub by a method with the plain call's parameters that calls the
+# same method on the view's raw-answering resource (`self._resource`), typed for checkers as
+# answering with `RawResponse[T]` (a coroutine of it for the async client, so
+# `asyncio.create_task` accepts it), and shown so by `help()` and `inspect.signature`.
 
 
-def araw_method(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
-    """Retype a coroutine method of a raw-answering resource (`AsyncPhosonClient`)."""
-    return cast(Callable[P, Awaitable[RawResponse[T]]], method)
+def _mirror(
+    plain: Callable[..., Any], stub: Callable[..., Any], method: Callable[..., Any]
+) -> None:
+    method.__name__ = stub.__name__
+    method.__qualname__ = stub.__qualname__
+    method.__module__ = stub.__module__
+    method.__doc__ = stub.__doc__
+    signature = inspect.signature(plain)
+    returns = signature.return_annotation
+    if isinstance(returns, str):
+        returns = f"RawResponse[{returns}]"
+    elif returns is not inspect.Signature.empty:
+        returns = RawResponse[returns]  # type: ignore[valid-type]
+    method.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
 
 
-def raw_method(method: Callable[P, T]) -> Callable[P, RawResponse[T]]:
-    """Retype a method of a raw-answering resource (`PhosonClient`)."""
-    return cast(Callable[P, RawResponse[T]], method)
+def araw_call(
+    plain: Callable[Concatenate[Any, P], Coroutine[Any, Any, T]],
+) -> Callable[
+    [Callable[[Any], None]], Callable[Concatenate[Any, P], Coroutine[Any, Any, RawResponse[T]]]
+]:
+    """Declare the raw twin of the coroutine method `plain` (`AsyncPhosonClient`)."""
+
+    def declare(
+        stub: Callable[[Any], None],
+    ) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, RawResponse[T]]]:
+        name = stub.__name__
+
+        async def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+            # The resource's requester answers with a RawResponse where the method says T.
+            return cast(RawResponse[T], await getattr(self._resource, name)(*args, **kwargs))
+
+        _mirror(plain, stub, method)
+        return method
+
+    return declare
+
+
+def raw_call(
+    plain: Callable[Concatenate[Any, P], T],
+) -> Callable[[Callable[[Any], None]], Callable[Concatenate[Any, P], RawResponse[T]]]:
+    """Declare the raw twin of the method `plain` (`PhosonClient`)."""
+
+    def declare(stub: Callable[[Any], None]) -> Callable[Concatenate[Any, P], RawResponse[T]]:
+        name = stub.__name__
+
+        def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+            return cast(RawResponse[T], getattr(self._resource, name)(*args, **kwargs))
+
+        _mirror(plain, stub, method)
+        return method
+
+    return declare

@@ -117,6 +117,9 @@ class SSEDecoder:
         "retry",
     )
 
+    last_event_id: str
+    events_dispatched: int
+
     def __init__(
         self, last_event_id: str = "", *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     ) -> None:

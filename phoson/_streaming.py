@@ -136,6 +136,15 @@ class StreamState:
         "tokens_received",
     )
 
+    # Declared here for type checkers (pyright --verifytypes): a stream's public properties
+    # read them.
+    max_event_size: int
+    decoder: SSEDecoder
+    events_received: int
+    finished: bool
+    tokens_received: int
+    snapshot: StreamSnapshot
+
     def __init__(self, max_event_size: int) -> None:
         self.max_event_size = max_event_size
         self.decoder = SSEDecoder(max_event_size=max_event_size)

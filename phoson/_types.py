@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "HeaderValue",
+    "JSONValue",
     "MemoryType",
     "MemoryTypeInput",
     "NotGiven",
@@ -38,6 +39,9 @@ ReasoningEffort: TypeAlias = Literal["low", "medium", "high"]
 MemoryTypeInput: TypeAlias = MemoryType | str
 ProviderInput: TypeAlias = Provider | str
 ReasoningEffortInput: TypeAlias = ReasoningEffort | str
+
+#: Any value JSON can hold, as `json.loads` gives it: an error's `detail` and `body`.
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
 #: A header value given by the caller; None removes the header (the SDK's own included).
 HeaderValue: TypeAlias = str | None

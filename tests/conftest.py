@@ -9,7 +9,7 @@ import pytest
 
 from phoson import _sleep
 from phoson.testing import LocalPhosonServer
-from tests import budget  # noqa: F401  (loads the hypothesis profile: tests/budget.py)
+from tests import budget  # noqa: F401  # pyright: ignore[reportUnusedImport]  (loads the hypothesis profile: tests/budget.py)
 from tests.canary import Canary, canary_key
 
 

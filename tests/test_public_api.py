@@ -18,7 +18,7 @@ def test_every_name_in_all_resolves_and_is_listed_once() -> None:
 
 def test_lazy_table_matches_all() -> None:
     """The lazy-import table and __all__ name exactly the same things."""
-    lazy = set(phoson._LAZY) | {"__version__", "testing"}
+    lazy = set(phoson._LAZY) | {"__version__", "testing"}  # pyright: ignore[reportPrivateUsage]
     assert lazy == set(phoson.__all__)
 
 
@@ -64,3 +64,13 @@ def test_public_exceptions_show_as_phoson_names_in_tracebacks() -> None:
     error = phoson.NotFoundError(404, "Agent not found", request_id="req_1")
     shown = traceback.format_exception_only(error)
     assert shown[-1].startswith("phoson.NotFoundError: 404 NotFoundError: Agent not found"), shown
+
+
+def test_dir_shows_the_public_names_only() -> None:
+    """`dir(phoson)` (and tab completion) lists the public names, not the helpers the module
+    imports for itself (`Any`, `TYPE_CHECKING`, the lazy-import table)."""
+    import phoson.types
+
+    assert dir(phoson) == sorted(phoson.__all__)
+    assert dir(phoson.types) == sorted(phoson.types.__all__)
+    assert not {"Any", "TYPE_CHECKING", "annotations"} & set(dir(phoson))

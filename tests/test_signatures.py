@@ -135,3 +135,30 @@ def test_an_old_style_count_first_fault_fails_loudly() -> None:
         server.fail_next(2)
     with pytest.raises(TypeError):
         server.drop_next(1)  # type: ignore[call-arg]
+
+
+def test_async_raw_calls_are_coroutines_that_create_task_accepts() -> None:
+    """`asyncio.create_task(client.agents.with_raw_response.get(...))` type-checks (the raw
+    calls are typed as coroutines, not mere awaitables) and runs; each raw call is a coroutine
+    function, as its plain twin is."""
+    import asyncio
+    from typing import assert_type
+
+    from phoson import Agent, RawResponse
+    from tests.payloads import AGENT, json_response
+
+    async def main() -> RawResponse[Agent]:
+        transport = httpx.MockTransport(lambda request: json_response(200, AGENT))
+        async with AsyncPhosonClient(
+            api_key="pk_test_signatures",
+            base_url="http://phoson.localhost",
+            http_client=httpx.AsyncClient(transport=transport),
+        ) as client:
+            raw = client.agents.with_raw_response
+            assert inspect.iscoroutinefunction(raw.get)
+            task = asyncio.create_task(raw.get("agt_1"))
+            assert_type(task, asyncio.Task[RawResponse[Agent]])
+            return await task
+
+    result = asyncio.run(main())
+    assert result.parse().id == AGENT["id"]

@@ -119,7 +119,7 @@ class AsyncPool:
         self._owner: object = _UNBOUND
         #: Closes the current `httpx` clients when their event loop ends (see `_ownership`).
         self._loop_end: AsyncGenerator[None, None] | None = None
-        self.closed = False
+        self.closed: bool = False
         _ownership.call_after_fork(self)
 
     @property

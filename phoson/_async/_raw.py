@@ -1,30 +1,21 @@
-"""`with_raw_response`: every call of a resource, answering with `RawResponse[...]`.
+"""`with_raw_response`: the requester that answers each call with a `RawResponse[...]`.
 
-`client.agents.with_raw_response` is the same resource over a requester whose `answer` hook
-wraps the response in a `RawResponse` instead of parsing it. The classes below list each
-resource's calls (typed with the plain call's parameters and a `RawResponse` of its result);
-a test checks that they list every call.
+`client.agents.with_raw_response` (its view class is in `_resources`) calls the
+same resource over a copy of its requester whose `answer` hook wraps the response in a
+`RawResponse` instead of parsing it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TypeVar, cast
 
 import httpx
 
-from .._response import RawResponse, araw_method
+from .._response import RawResponse
 from ._requester import AsyncRequester
 
-if TYPE_CHECKING:
-    from ._resources import AsyncAgents, AsyncConversations, AsyncMessages
-
-__all__ = [
-    "AsyncAgentsWithRawResponse",
-    "AsyncConversationsWithRawResponse",
-    "AsyncMessagesWithRawResponse",
-    "AsyncRawRequester",
-]
+__all__ = ["AsyncRawRequester"]
 
 T = TypeVar("T")
 
@@ -44,44 +35,5 @@ class AsyncRawRequester(AsyncRequester):
         return raw
 
     def answer(self, response: httpx.Response, parse: Callable[[], T]) -> T:
-        # The resource's method is typed as returning T; `araw_method` retypes it for callers.
+        # The resource's method is typed as returning T; `araw_call` retypes it for callers.
         return cast(T, RawResponse(response, parse))
-
-
-class AsyncAgentsWithRawResponse:
-    """`client.agents.with_raw_response`: the calls of `client.agents`, answering with
-    `RawResponse[Agent]`, `RawResponse[list[Agent]]` or `RawResponse[None]`."""
-
-    def __init__(self, agents: AsyncAgents) -> None:
-        raw = type(agents)(AsyncRawRequester.of(agents._requester))
-        self.create = araw_method(raw.create)
-        self.list = araw_method(raw.list)
-        self.get = araw_method(raw.get)
-        self.update = araw_method(raw.update)
-        self.delete = araw_method(raw.delete)
-        self.attach_mcp = araw_method(raw.attach_mcp)
-        self.detach_mcp = araw_method(raw.detach_mcp)
-
-
-class AsyncConversationsWithRawResponse:
-    """`client.conversations.with_raw_response`: its calls, answering with `RawResponse[...]`."""
-
-    def __init__(self, conversations: AsyncConversations) -> None:
-        raw = type(conversations)(AsyncRawRequester.of(conversations._requester))
-        self.create = araw_method(raw.create)
-        self.list = araw_method(raw.list)
-        self.get = araw_method(raw.get)
-        self.update = araw_method(raw.update)
-        self.delete = araw_method(raw.delete)
-
-
-class AsyncMessagesWithRawResponse:
-    """`client.messages.with_raw_response`: `send` and `list`, answering with `RawResponse[...]`.
-
-    `stream` is not here: the stream itself has `.response` (status and headers).
-    """
-
-    def __init__(self, messages: AsyncMessages) -> None:
-        raw = type(messages)(AsyncRawRequester.of(messages._requester))
-        self.send = araw_method(raw.send)
-        self.list = araw_method(raw.list)

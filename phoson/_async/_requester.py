@@ -57,6 +57,10 @@ class AsyncRequester:
 
     __slots__ = ("_lifetime", "_owns_pool", "_templates", "config", "pool", "tracer")
 
+    config: ClientConfig
+    pool: AsyncPool
+    tracer: Tracer
+
     def __init__(
         self,
         config: ClientConfig,

@@ -12,6 +12,7 @@ from typing_extensions import Unpack
 from .. import _wire as wire
 from .._models import Agent, Conversation, Message
 from .._options import checks_keywords
+from .._response import araw_call
 from .._types import (
     MemoryTypeInput,
     ProviderInput,
@@ -19,21 +20,27 @@ from .._types import (
     RequestOptions,
     WriteRequestOptions,
 )
-from ._raw import (
-    AsyncAgentsWithRawResponse,
-    AsyncConversationsWithRawResponse,
-    AsyncMessagesWithRawResponse,
-)
+from ._raw import AsyncRawRequester
 from ._requester import AsyncRequester
 from ._streaming import AsyncMessageStream
 
-__all__ = ["AsyncAgents", "AsyncConversations", "AsyncMessages"]
+__all__ = [
+    "AsyncAgents",
+    "AsyncAgentsWithRawResponse",
+    "AsyncConversations",
+    "AsyncConversationsWithRawResponse",
+    "AsyncMessages",
+    "AsyncMessagesWithRawResponse",
+]
 
 
 class AsyncResource:
-    """A group of API calls sharing the client's requester."""
+    """A group of API calls sharing the client's requester (made by the client: use
+    `client.agents`, `client.conversations`, `client.messages`)."""
 
     __slots__ = ("_requester",)
+
+    _requester: AsyncRequester
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
@@ -236,3 +243,96 @@ class AsyncMessages(AsyncResource):
         """A conversation's history, oldest first. `GET /conversations/{id}/messages` → 200."""
         call = wire.messages_list(conversation_id)
         return await self._requester.request_list(call, options, Message)
+
+
+# -- with_raw_response ----------------------------------------------------------------------
+# Each view lists its resource's calls, each declared by the plain call it mirrors (same
+# parameters, answering with `RawResponse[...]`; `araw_call` in phoson/_response.py).
+# tests/_async/test_raw_responses.py checks that every call of each resource is here.
+
+
+class AsyncAgentsWithRawResponse:
+    """`client.agents.with_raw_response`: the calls of `client.agents`, answering with
+    `RawResponse[Agent]`, `RawResponse[list[Agent]]` or `RawResponse[None]`."""
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, agents: AsyncAgents) -> None:
+        self._resource = AsyncAgents(AsyncRawRequester.of(agents._requester))
+
+    @araw_call(AsyncAgents.create)
+    def create(self) -> None:
+        """Like `agents.create`, answering with `RawResponse[Agent]`."""
+
+    @araw_call(AsyncAgents.list)
+    def list(self) -> None:
+        """Like `agents.list`, answering with `RawResponse[list[Agent]]`."""
+
+    @araw_call(AsyncAgents.get)
+    def get(self) -> None:
+        """Like `agents.get`, answering with `RawResponse[Agent]`."""
+
+    @araw_call(AsyncAgents.update)
+    def update(self) -> None:
+        """Like `agents.update`, answering with `RawResponse[Agent]`."""
+
+    @araw_call(AsyncAgents.delete)
+    def delete(self) -> None:
+        """Like `agents.delete`, answering with `RawResponse[None]`."""
+
+    @araw_call(AsyncAgents.attach_mcp)
+    def attach_mcp(self) -> None:
+        """Like `agents.attach_mcp`, answering with `RawResponse[Agent]`."""
+
+    @araw_call(AsyncAgents.detach_mcp)
+    def detach_mcp(self) -> None:
+        """Like `agents.detach_mcp`, answering with `RawResponse[Agent]`."""
+
+
+class AsyncConversationsWithRawResponse:
+    """`client.conversations.with_raw_response`: its calls, answering with `RawResponse[...]`."""
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, conversations: AsyncConversations) -> None:
+        self._resource = AsyncConversations(AsyncRawRequester.of(conversations._requester))
+
+    @araw_call(AsyncConversations.create)
+    def create(self) -> None:
+        """Like `conversations.create`, answering with `RawResponse[Conversation]`."""
+
+    @araw_call(AsyncConversations.list)
+    def list(self) -> None:
+        """Like `conversations.list`, answering with `RawResponse[list[Conversation]]`."""
+
+    @araw_call(AsyncConversations.get)
+    def get(self) -> None:
+        """Like `conversations.get`, answering with `RawResponse[Conversation]`."""
+
+    @araw_call(AsyncConversations.update)
+    def update(self) -> None:
+        """Like `conversations.update`, answering with `RawResponse[Conversation]`."""
+
+    @araw_call(AsyncConversations.delete)
+    def delete(self) -> None:
+        """Like `conversations.delete`, answering with `RawResponse[None]`."""
+
+
+class AsyncMessagesWithRawResponse:
+    """`client.messages.with_raw_response`: `send` and `list`, answering with `RawResponse[...]`.
+
+    `stream` is not here: the stream itself has `.response` (status and headers).
+    """
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, messages: AsyncMessages) -> None:
+        self._resource = AsyncMessages(AsyncRawRequester.of(messages._requester))
+
+    @araw_call(AsyncMessages.send)
+    def send(self) -> None:
+        """Like `messages.send`, answering with `RawResponse[Message]`."""
+
+    @araw_call(AsyncMessages.list)
+    def list(self) -> None:
+        """Like `messages.list`, answering with `RawResponse[list[Message]]`."""

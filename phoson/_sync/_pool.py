@@ -119,7 +119,7 @@ class Pool:
         self._owner: object = _UNBOUND
         #: Closes the current `httpx` clients when their event loop ends (see `_ownership`).
         self._loop_end: Generator[None, None] | None = None
-        self.closed = False
+        self.closed: bool = False
         _ownership.call_after_fork(self)
 
     @property

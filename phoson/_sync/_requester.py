@@ -59,6 +59,10 @@ class Requester:
 
     __slots__ = ("_lifetime", "_owns_pool", "_templates", "config", "pool", "tracer")
 
+    config: ClientConfig
+    pool: Pool
+    tracer: Tracer
+
     def __init__(
         self,
         config: ClientConfig,

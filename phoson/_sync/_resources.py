@@ -14,6 +14,7 @@ from typing_extensions import Unpack
 from .. import _wire as wire
 from .._models import Agent, Conversation, Message
 from .._options import checks_keywords
+from .._response import raw_call
 from .._types import (
     MemoryTypeInput,
     ProviderInput,
@@ -21,21 +22,27 @@ from .._types import (
     RequestOptions,
     WriteRequestOptions,
 )
-from ._raw import (
-    AgentsWithRawResponse,
-    ConversationsWithRawResponse,
-    MessagesWithRawResponse,
-)
+from ._raw import RawRequester
 from ._requester import Requester
 from ._streaming import MessageStream
 
-__all__ = ["Agents", "Conversations", "Messages"]
+__all__ = [
+    "Agents",
+    "AgentsWithRawResponse",
+    "Conversations",
+    "ConversationsWithRawResponse",
+    "Messages",
+    "MessagesWithRawResponse",
+]
 
 
 class Resource:
-    """A group of API calls sharing the client's requester."""
+    """A group of API calls sharing the client's requester (made by the client: use
+    `client.agents`, `client.conversations`, `client.messages`)."""
 
     __slots__ = ("_requester",)
+
+    _requester: Requester
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
@@ -236,3 +243,96 @@ class Messages(Resource):
         """A conversation's history, oldest first. `GET /conversations/{id}/messages` → 200."""
         call = wire.messages_list(conversation_id)
         return self._requester.request_list(call, options, Message)
+
+
+# -- with_raw_response ----------------------------------------------------------------------
+# Each view lists its resource's calls, each declared by the plain call it mirrors (same
+# parameters, answering with `RawResponse[...]`; `araw_call` in phoson/_response.py).
+# tests/_async/test_raw_responses.py checks that every call of each resource is here.
+
+
+class AgentsWithRawResponse:
+    """`client.agents.with_raw_response`: the calls of `client.agents`, answering with
+    `RawResponse[Agent]`, `RawResponse[list[Agent]]` or `RawResponse[None]`."""
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, agents: Agents) -> None:
+        self._resource = Agents(RawRequester.of(agents._requester))
+
+    @raw_call(Agents.create)
+    def create(self) -> None:
+        """Like `agents.create`, answering with `RawResponse[Agent]`."""
+
+    @raw_call(Agents.list)
+    def list(self) -> None:
+        """Like `agents.list`, answering with `RawResponse[list[Agent]]`."""
+
+    @raw_call(Agents.get)
+    def get(self) -> None:
+        """Like `agents.get`, answering with `RawResponse[Agent]`."""
+
+    @raw_call(Agents.update)
+    def update(self) -> None:
+        """Like `agents.update`, answering with `RawResponse[Agent]`."""
+
+    @raw_call(Agents.delete)
+    def delete(self) -> None:
+        """Like `agents.delete`, answering with `RawResponse[None]`."""
+
+    @raw_call(Agents.attach_mcp)
+    def attach_mcp(self) -> None:
+        """Like `agents.attach_mcp`, answering with `RawResponse[Agent]`."""
+
+    @raw_call(Agents.detach_mcp)
+    def detach_mcp(self) -> None:
+        """Like `agents.detach_mcp`, answering with `RawResponse[Agent]`."""
+
+
+class ConversationsWithRawResponse:
+    """`client.conversations.with_raw_response`: its calls, answering with `RawResponse[...]`."""
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, conversations: Conversations) -> None:
+        self._resource = Conversations(RawRequester.of(conversations._requester))
+
+    @raw_call(Conversations.create)
+    def create(self) -> None:
+        """Like `conversations.create`, answering with `RawResponse[Conversation]`."""
+
+    @raw_call(Conversations.list)
+    def list(self) -> None:
+        """Like `conversations.list`, answering with `RawResponse[list[Conversation]]`."""
+
+    @raw_call(Conversations.get)
+    def get(self) -> None:
+        """Like `conversations.get`, answering with `RawResponse[Conversation]`."""
+
+    @raw_call(Conversations.update)
+    def update(self) -> None:
+        """Like `conversations.update`, answering with `RawResponse[Conversation]`."""
+
+    @raw_call(Conversations.delete)
+    def delete(self) -> None:
+        """Like `conversations.delete`, answering with `RawResponse[None]`."""
+
+
+class MessagesWithRawResponse:
+    """`client.messages.with_raw_response`: `send` and `list`, answering with `RawResponse[...]`.
+
+    `stream` is not here: the stream itself has `.response` (status and headers).
+    """
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, messages: Messages) -> None:
+        self._resource = Messages(RawRequester.of(messages._requester))
+
+    @raw_call(Messages.send)
+    def send(self) -> None:
+        """Like `messages.send`, answering with `RawResponse[Message]`."""
+
+    @raw_call(Messages.list)
+    def list(self) -> None:
+        """Like `messages.list`, answering with `RawResponse[list[Message]]`."""

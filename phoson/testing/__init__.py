@@ -12,9 +12,12 @@ scripting and fault injection.
 from ._app import RecordedRequest, ServerStats, reply_text, split_tokens
 from ._fallback import configured_or_local
 from ._server import LocalPhosonServer
+from ._transport import LocalAsyncTransport, LocalTransport
 
 __all__ = [
+    "LocalAsyncTransport",
     "LocalPhosonServer",
+    "LocalTransport",
     "RecordedRequest",
     "ServerStats",
     "configured_or_local",

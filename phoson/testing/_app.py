@@ -258,6 +258,13 @@ def is_stream_request(method: str, path: str, headers: dict[str, str], body: byt
 class App:
     """State and behaviour of one local server."""
 
+    lock: threading.Lock
+    connections_changed: threading.Condition
+    stopping: threading.Event
+    faults: FaultQueue
+    requests: RequestLog
+    runs_created: int
+
     def __init__(self, api_key: str, event_delay: float, ping_interval: float | None) -> None:
         self.lock = threading.Lock()
         self.connections_changed = threading.Condition(self.lock)

@@ -90,7 +90,10 @@ def test_server_errors_arrive_typed_with_detail(
     with pytest.raises(UnprocessableEntityError) as invalid:
         live_client.agents.create(name="x", description="y", memory_type="episodic")
     detail = invalid.value.detail
-    assert isinstance(detail, list) and detail[0]["loc"] == ["body", "memory_type"]
+    assert isinstance(detail, list) and isinstance(detail[0], dict)  # narrowed from JSONValue
+    assert detail[0]["loc"] == ["body", "memory_type"]
+    body = invalid.value.body
+    assert isinstance(body, dict) and body["detail"] == detail  # the whole body, parsed
     with PhosonClient(api_key="pk_wrong", base_url=server.url) as wrong:
         with pytest.raises(AuthenticationError) as denied:
             wrong.agents.list()

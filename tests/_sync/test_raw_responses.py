@@ -34,7 +34,8 @@ def with_headers(response: httpx.Response, headers: dict[str, str]) -> httpx.Res
 
 def test_every_call_of_every_resource_has_a_raw_twin(client: PhosonClient) -> None:
     """with_raw_response offers exactly each resource's calls (all but the lazy `stream`),
-    with the same parameters."""
+    with the same parameters, and its signature and docstring say it answers with a
+    `RawResponse` of the plain call's result."""
     for resource in ("agents", "conversations", "messages"):
         plain = getattr(client, resource)
         calls = {
@@ -43,10 +44,15 @@ def test_every_call_of_every_resource_has_a_raw_twin(client: PhosonClient) -> No
             if not name.startswith("_")
         } - {"stream"}
         raw = plain.with_raw_response
-        assert {name for name in vars(raw) if not name.startswith("_")} == calls, resource
+        assert {name for name in dir(raw) if not name.startswith("_")} == calls, resource
         for name in calls:
             plain_signature = inspect.signature(getattr(plain, name))
-            assert inspect.signature(getattr(raw, name)) == plain_signature, name
+            raw_signature = inspect.signature(getattr(raw, name))
+            assert raw_signature.parameters == plain_signature.parameters, name
+            # help() shows what the raw call returns, and says what it is.
+            returns = plain_signature.return_annotation
+            assert raw_signature.return_annotation == f"RawResponse[{returns}]", name
+            assert f"RawResponse[{returns}]" in (getattr(raw, name).__doc__ or ""), name
 
 
 AGENT_BODY = {"name": "n", "description": "d", "memory_type": "persistent"}
@@ -122,7 +128,7 @@ def test_each_raw_call_sends_the_same_request_and_parses_to_the_plain_result(
     client: PhosonClient, api: respx.MockRouter
 ) -> None:
     """Each raw call sends the plain call's request; its status, headers, request id and
-    `http_response` are the server's, and `parse()` gives what the plain call returns."""
+    `response` are the server's, and `parse()` gives what the plain call returns."""
     for call, (args, kwargs), method, path, sent, status, received in CALLS:
         resource, name = call.split(".")
         model = MODELS[resource]
@@ -143,9 +149,9 @@ def test_each_raw_call_sends_the_same_request_and_parses_to_the_plain_result(
         assert raw.status_code == status
         assert raw.headers["X-RateLimit-Remaining"] == "41"
         assert raw.headers["idempotent-replayed"] == "true"
-        assert isinstance(raw.http_response, httpx.Response)
-        assert raw.http_response.content == route.calls.last.response.content
-        assert raw.http_response.request.url.path == path
+        assert isinstance(raw.response, httpx.Response)
+        assert raw.response.content == route.calls.last.response.content
+        assert raw.response.request.url.path == path
         assert raw.request_id == ("req_123" if received is not None else None)
         assert raw.parse() == parsed
         assert raw.parse() is raw.parse()  # parsed once
