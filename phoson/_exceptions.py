@@ -48,6 +48,7 @@ __all__ = [
     "api_error_from_response",
     "connection_error_from",
     "excerpt",
+    "run_failure",
 ]
 
 #: How many characters of a body or event an error message quotes.
@@ -198,6 +199,9 @@ class IdempotencyKeyReusedError(UnprocessableEntityError):
 
 #: The `code` an error body carries when an idempotency key is reused with another body.
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+#: The `code` of `messages.send`'s 502 for a run that failed (its `error` event's message as
+#: the detail).
+RUN_FAILED = "run_failed"
 
 
 class RateLimitError(PhosonAPIError):
@@ -384,7 +388,9 @@ class EventTooLargeError(MalformedEventError):
 
 
 class RunFailedError(PhosonError):
-    """The run ended with an `error` event; `message` is the server's message."""
+    """The run failed: a stream's `error` event, or `messages.send`'s answer for a failed run
+    (502 with `"code": "run_failed"`, never retried: the run would fail again). `message` is
+    the server's message."""
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         self.message: str = redact(message)
@@ -406,6 +412,16 @@ def connection_error_from(exc: Exception, method: str, url: object) -> PhosonCon
     if isinstance(exc, httpx.TimeoutException):
         return PhosonTimeoutError(f"{method} {url} timed out ({kind}: {reason})")
     return PhosonConnectionError(f"{method} {url} failed: {reason} ({kind})")
+
+
+def run_failure(error: PhosonAPIError) -> RunFailedError | None:
+    """The `RunFailedError` an API error stands for: a 502 whose body has `"code":
+    "run_failed"` (a failed run answering `messages.send`); else None."""
+    body = error.body
+    if error.status_code != 502 or not isinstance(body, dict) or body.get("code") != RUN_FAILED:
+        return None
+    detail = error.detail
+    return RunFailedError(detail if isinstance(detail, str) else "", request_id=error.request_id)
 
 
 # Tracebacks, reprs and pickles name each public class where users import it from

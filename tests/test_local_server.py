@@ -622,7 +622,8 @@ def test_stream_with_reasoning_and_mcps(client: httpx.Client) -> None:
 
 def test_scripted_error_run(client: httpx.Client, server: LocalPhosonServer) -> None:
     """A run scripted with error= streams its normal events but ends with an error event;
-    send answers such a run 502 with the message; no assistant message is stored."""
+    send answers such a run 502 with the message and `"code": "run_failed"`, and says it must
+    not be retried (`x-should-retry: false`); no assistant message is stored."""
     conv = new_conversation(client)
     server.script_next_run(conv, error="model overloaded")
     events = events_of(stream(client, conv, "hi"))
@@ -633,7 +634,9 @@ def test_scripted_error_run(client: httpx.Client, server: LocalPhosonServer) -> 
     key = {"Idempotency-Key": "failed-send"}
     for _ in range(2):  # a retry with the same key gets the same failure, not a new run
         sent = client.post(f"/conversations/{conv}/messages", json={"content": "hi"}, headers=key)
-        assert (sent.status_code, sent.json()) == (502, {"detail": "provider down"})
+        failed = {"detail": "provider down", "code": "run_failed"}
+        assert (sent.status_code, sent.json()) == (502, failed)
+        assert sent.headers["x-should-retry"] == "false"
     assert server.stats.runs_created == 2
     assert [m["role"] for m in client.get(f"/conversations/{conv}/messages").json()] == [
         "user",

@@ -21,6 +21,7 @@ from .._exceptions import (
     PhosonError,
     api_error_from_response,
     connection_error_from,
+    run_failure,
 )
 from .._fast_request import RequestTemplates
 from .._logging import logger
@@ -186,10 +187,15 @@ class Requester:
                 if response.is_success:
                     forget_credentials(request, response)
                     return response
-                # 3. Anything else becomes the matching PhosonAPIError.
-                error, cause = api_error_from_response(response), None
+                # 3. Anything else becomes the matching PhosonAPIError, or a RunFailedError
+                # for a failed run, which is never retried (the run would fail again).
+                api_error = api_error_from_response(response)
+                error, cause = api_error, None
                 retryable = should_retry_response(response.status_code, response.headers)
                 retry_headers = response.headers
+                failed = run_failure(api_error)
+                if failed is not None:
+                    error, cause, retryable = failed, api_error, False
             # 4. Wait and retry if the policy allows it, else fail with the mapped error.
             delay = retry_delay(retries_done, max_retries, retry_headers) if retryable else None
             if delay is None:

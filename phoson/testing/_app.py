@@ -391,7 +391,9 @@ class App:
     def _replay(self, record: Response | Run, headers: dict[str, str]) -> Response | StreamPlan:
         replayed = (("idempotent-replayed", "true"),)
         if isinstance(record, Response):
-            return Response(record.status, record.body, record.content_type, replayed)
+            return Response(
+                record.status, record.body, record.content_type, record.headers + replayed
+            )
         return StreamPlan(record, _resume_point(headers.get("last-event-id"), record))
 
     # -- agents -----------------------------------------------------------------------------
@@ -575,7 +577,9 @@ class App:
                 history.append(reply)
                 return Response(200, dumps(reply))
             if type_ == "error":
-                return _detail(502, str(data.get("message", "")))
+                # A failed run: the same run would fail again, so the SDK must not retry it.
+                failed = {"detail": str(data.get("message", "")), "code": "run_failed"}
+                return Response(502, dumps(failed), headers=(("x-should-retry", "false"),))
         return _detail(502, "The run ended without a run_done or error event")
 
     def _message(

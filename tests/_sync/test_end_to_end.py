@@ -11,6 +11,7 @@ import pytest
 
 from phoson import (
     AuthenticationError,
+    InternalServerError,
     NotFoundError,
     PhosonClient,
     RunFailedError,
@@ -109,6 +110,23 @@ def test_scripted_error_run(live_client: PhosonClient, server: LocalPhosonServer
     server.script_next_run(conv, error="model overloaded")
     with pytest.raises(RunFailedError, match="model overloaded"):
         live_client.messages.stream(conv, "hi").until_done()
+
+
+def test_a_failed_run_raises_run_failed_error_from_send_after_one_request(
+    live_client: PhosonClient, server: LocalPhosonServer, sleeps: list[float]
+) -> None:
+    """`messages.send()` on a run that fails raises RunFailedError, as the stream does: after
+    one request, never retried (no retry wait, one run), with the server's message."""
+    conv = new_conversation(live_client)
+    requests_before = len(server.stats.requests)
+    server.script_next_run(conv, error="model overloaded")
+    with pytest.raises(RunFailedError) as failed:
+        live_client.messages.send(conv, "hi", max_retries=5)
+    assert failed.value.message == "model overloaded"
+    assert failed.value.request_id
+    assert len(server.stats.requests) - requests_before == 1
+    assert sleeps == [] and server.stats.runs_created == 1
+    assert isinstance(failed.value.__cause__, InternalServerError)  # the 502 it came as
 
 
 def test_events_reach_user_code_as_they_are_sent(
