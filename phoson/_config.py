@@ -37,7 +37,7 @@ from ._options import (
 from ._redact import REDACTED, clean_cause, contains_key, redact, remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._tracing import OTEL_ENV, env_flag
-from ._types import HeaderValue, RequestOptions, TimeoutTypes
+from ._types import NOT_GIVEN, HeaderValue, NotGiven, RequestOptions, TimeoutTypes
 from ._wire import JSON, USER_AGENT, Call, encode_body
 
 __all__ = [
@@ -449,8 +449,9 @@ def build_request(
         # httpx replaces a URL's query with its client's `params`: then the path's goes too.
         keep_as_written=not http.params,
     )
-    # 4. The timeout of this call, else the client's.
-    timeout = as_timeout(options["timeout"]) if "timeout" in options else config.timeout
+    # 4. The timeout of this call, else the client's (also for `timeout=NOT_GIVEN`).
+    given = options.get("timeout", NOT_GIVEN)
+    timeout = config.timeout if isinstance(given, NotGiven) else as_timeout(given)
     request = http.build_request(
         call.method,
         config.base_url + path,

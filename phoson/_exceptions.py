@@ -334,16 +334,20 @@ class IncompleteStreamError(PhosonConnectionError):
     """A stream ended before its `run_done` or `error` event and could not be resumed.
 
     `events_received` counts the typed and untyped events that did arrive; `last_event_id` is
-    the `id:` of the last one (empty if the server sent none). `partial_text` is the reply text
+    the `id:` of the last one (None if the server sent none). `partial_text` is the reply text
     received before the failure, so a chat UI can show what arrived (not in the message).
     """
 
     #: The reply text (the `token` contents) received before the stream broke.
     partial_text: str = ""
+    #: How many events arrived (typed or not), over every connection.
+    events_received: int
+    #: The `id:` of the last event that arrived; None if the server sent no ids.
+    last_event_id: str | None
 
-    def __init__(self, reason: str, *, events_received: int, last_event_id: str) -> None:
+    def __init__(self, reason: str, *, events_received: int, last_event_id: str | None) -> None:
         self.events_received = events_received
-        self.last_event_id = redact_value(last_event_id)
+        self.last_event_id = redact_value(last_event_id or None)
         last = f"last event id {last_event_id!r}" if last_event_id else "no event id to resume from"
         super().__init__(
             f"stream ended before run_done or error: {reason} "

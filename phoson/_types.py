@@ -61,8 +61,8 @@ class RequestOptions(TypedDict, total=False):
     An unknown keyword (a typo such as `timout=`) raises `TypeError` at call time.
     """
 
-    #: Overrides the client's timeout.
-    timeout: TimeoutTypes
+    #: Overrides the client's timeout (`NOT_GIVEN`: the client's, as if left out).
+    timeout: TimeoutTypes | NotGiven
     #: Overrides the client's `max_retries`.
     max_retries: int
     #: Headers added to the SDK's own; a name the SDK also sends (any letter case) replaces

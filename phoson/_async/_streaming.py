@@ -149,9 +149,10 @@ class AsyncMessageStream(AsyncStreamUsage):
         return self._state.snapshot.run_id
 
     @property
-    def last_event_id(self) -> str:
-        """The `id:` of the last event received ("" if none)."""
-        return self._state.last_event_id
+    def last_event_id(self) -> str | None:
+        """The `id:` of the last event received (None if none had one), as `run_id` is None
+        before the run's id arrives."""
+        return self._state.last_event_id or None
 
     @property
     def events_received(self) -> int:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from phoson import (
+    NOT_GIVEN,
     AuthenticationError,
     BadRequestError,
     DefaultHttpxClient,
@@ -451,6 +452,26 @@ def test_a_callers_http_client_keeps_its_timeout_unless_timeout_is_given() -> No
     http.close()
     assert sent[0].extensions["timeout"] == httpx.Timeout(1.0).as_dict()
     assert sent[1].extensions["timeout"] == httpx.Timeout(3.0).as_dict()
+
+
+def test_not_given_is_a_timeout_left_out_everywhere() -> None:
+    """`timeout=NOT_GIVEN` means "left out" wherever `timeout=` is taken: the constructor,
+    `with_options` and each call (plain, raw and streamed) send with the client's timeout."""
+    handler, sent = recording(lambda request: httpx.Response(200, json=[]))
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with PhosonClient(
+        api_key=PLANTED, base_url=BASE_URL, http_client=http, timeout=NOT_GIVEN
+    ) as client:
+        client.agents.list(timeout=NOT_GIVEN)
+        quick = client.with_options(timeout=4.0)
+        quick.with_options(timeout=NOT_GIVEN).agents.list(timeout=NOT_GIVEN)
+        quick.agents.with_raw_response.list(timeout=NOT_GIVEN)
+    http.close()
+    assert [request.extensions["timeout"] for request in sent] == [
+        http.timeout.as_dict(),
+        httpx.Timeout(4.0).as_dict(),
+        httpx.Timeout(4.0).as_dict(),
+    ]
 
 
 def test_default_httpx_client_has_the_sdks_defaults() -> None:

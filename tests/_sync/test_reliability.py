@@ -110,7 +110,7 @@ def test_unresumable_cut_raises_incomplete(
             for text in stream.text_stream:
                 tokens.append(text)
     assert tokens == ["par", "tial"]
-    assert caught.value.events_received == 2 and caught.value.last_event_id == ""
+    assert caught.value.events_received == 2 and caught.value.last_event_id is None
 
 
 def test_resume_budget_exhausted_raises_incomplete(

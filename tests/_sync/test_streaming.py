@@ -330,7 +330,7 @@ def test_stream_ending_without_final_event_raises_incomplete(
             got.append(event)
     assert len(got) == 2
     assert caught.value.events_received == 2
-    assert caught.value.last_event_id == ""
+    assert caught.value.last_event_id is None  # no ids sent: None, as run_id
     assert "2 events received" in str(caught.value)
     assert isinstance(caught.value, PhosonConnectionError)
     with pytest.raises(IncompleteStreamError):
