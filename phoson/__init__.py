@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         TokenEvent,
         ToolEndEvent,
         ToolStartEvent,
+        request_id_of,
     )
     from ._response import RawResponse
     from ._snapshot import ToolCall
@@ -112,6 +113,7 @@ __all__ = [
     "ToolStartEvent",
     "UnprocessableEntityError",
     "__version__",
+    "request_id_of",
     "testing",
 ]
 
@@ -155,6 +157,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "TokenEvent",
         "ToolEndEvent",
         "ToolStartEvent",
+        "request_id_of",
     ),
     "._response": ("RawResponse",),
     "._http_clients": ("DefaultAsyncHttpxClient", "DefaultHttpxClient"),

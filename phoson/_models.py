@@ -8,11 +8,13 @@ Stream events are a closed union discriminated by `type`, so `match event.type:`
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NoReturn, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.version import VERSION as _PYDANTIC_VERSION
+from typing_extensions import deprecated
 
 from ._misuse import misused_await
 from ._redact import redact, redact_detail
@@ -30,6 +32,7 @@ __all__ = [
     "TokenEvent",
     "ToolEndEvent",
     "ToolStartEvent",
+    "request_id_of",
 ]
 
 
@@ -63,17 +66,45 @@ def _redacted_state(self: BaseModel) -> dict[Any, Any]:
     return {name: redact_detail(value) for name, value in state.items()}
 
 
+class _DeprecatedRequestId:
+    """`model.request_id`, deprecated in 0.2 (removed in 0.3) for `phoson.request_id_of(model)`.
+
+    A non-data descriptor that yields to the model's data: a field named `request_id`, declared
+    by a subclass or sent by a newer server, is what `model.request_id` reads, never hidden by
+    the response's `x-request-id`. Without such a field it warns and answers the response's id.
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> str | None:
+        if not isinstance(instance, PhosonModel):
+            # No class attribute: pydantic sees no parent attribute for a subclass's own
+            # `request_id` field to shadow.
+            raise AttributeError("request_id")
+        extra = instance.__pydantic_extra__
+        if extra and "request_id" in extra:
+            value: str | None = extra["request_id"]
+            return value
+        warnings.warn(
+            "model.request_id is deprecated and will be removed in phoson-sdk 0.3: use "
+            "phoson.request_id_of(model) (a field named request_id is never hidden by it)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return instance._request_id
+
+
 class PhosonModel(BaseModel):
-    """Base of every response model: keeps unknown fields, carries the response's request id."""
+    """Base of every response model: keeps unknown fields; `phoson.request_id_of(model)` is
+    the `x-request-id` of the response it came from."""
 
     model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", defer_build=_DEFER_BUILD)
 
     _request_id: str | None = PrivateAttr(default=None)
 
-    @property
-    def request_id(self) -> str | None:
-        """The `x-request-id` of the response this came from (not part of `model_dump()`)."""
-        return self._request_id
+    if TYPE_CHECKING:
+
+        @property
+        @deprecated("use phoson.request_id_of(model); removed in phoson-sdk 0.3")
+        def request_id(self) -> str | None: ...
 
     def __eq__(self, other: object) -> bool:
         # Equal data is equal, whichever response it came from: the request id is not compared.
@@ -97,6 +128,10 @@ class PhosonModel(BaseModel):
         # Runtime only, so type checkers still report the misuse.
         def __await__(self) -> NoReturn:
             misused_await(self)
+
+
+# Set after the class is made: pydantic would take an attribute of the class body for a field.
+type.__setattr__(PhosonModel, "request_id", _DeprecatedRequestId())
 
 
 class Agent(PhosonModel):
@@ -215,3 +250,10 @@ EVENT_TYPES: dict[str, type[_Event]] = {
     "run_done": RunDoneEvent,
     "error": ErrorEvent,
 }
+
+
+def request_id_of(model: PhosonModel) -> str | None:
+    """The `x-request-id` of the response `model` came from (None if it sent none, or if the
+    model was not made from a response). Not a field: never part of `model_dump()`, and a
+    field named `request_id` is the model's own."""
+    return model._request_id

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import phoson
-from phoson import Agent, PhosonAPIError, PhosonError, RunDoneEvent
+from phoson import Agent, PhosonAPIError, PhosonError, RunDoneEvent, request_id_of
 from tests.payloads import AGENT
 
 #: A value for each constructor parameter an exception class may take.
@@ -86,7 +86,7 @@ def test_models_keep_their_request_id_through_pickle() -> None:
     agent = Agent.model_validate({**AGENT, "added_later": 1})
     agent._request_id = "req_77"
     copy = pickle.loads(pickle.dumps(agent))
-    assert copy == agent and copy.request_id == "req_77"
+    assert copy == agent and request_id_of(copy) == "req_77"
     assert copy.model_extra == {"added_later": 1}
     event = RunDoneEvent(content="hi", run_id="r")
     assert pickle.loads(pickle.dumps(event)) == event

@@ -7,10 +7,18 @@ import inspect
 import httpx
 import pytest
 
-from phoson import Agent, MessageStream, PhosonClient, PhosonResponseValidationError
+from phoson import (
+    Agent,
+    Message,
+    MessageStream,
+    PhosonClient,
+    PhosonModel,
+    PhosonResponseValidationError,
+    request_id_of,
+)
 from phoson import _wire as wire
 from phoson._sync._requester import Requester
-from tests.payloads import AGENT
+from tests.payloads import AGENT, MESSAGE
 
 
 def test_every_call_matches_the_contract_table() -> None:
@@ -142,9 +150,34 @@ def test_parse_model_records_request_id_outside_the_dump() -> None:
     import json
 
     agent = wire.parse_model(_response(json.dumps(AGENT).encode()), Agent)
-    assert agent.request_id == "r1"
+    assert request_id_of(agent) == "r1"
     assert "request_id" not in agent.model_dump()
     assert agent == Agent.model_validate(AGENT)
+
+
+def test_a_request_id_field_is_never_hidden_by_the_responses_id() -> None:
+    """A body field named `request_id` (sent by a newer server, or declared by your own model)
+    is what `model.request_id` reads, with no warning; the response's `x-request-id` is
+    `request_id_of(model)`. Without such a field `model.request_id` still answers the
+    response's id, with a DeprecationWarning naming its replacement."""
+    import json
+    import warnings
+
+    class Ticket(PhosonModel):
+        request_id: str  # the API's own field; declaring it warns of no shadowing either
+
+    body = json.dumps({"request_id": "from-the-body"}).encode()
+    ticket = wire.parse_model(_response(body), Ticket)
+    message = wire.parse_model(
+        _response(json.dumps({**MESSAGE, **{"request_id": "extra"}}).encode()), Message
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ticket.request_id == "from-the-body" and request_id_of(ticket) == "r1"
+        assert message.request_id == "extra" and request_id_of(message) == "r1"  # type: ignore[deprecated]
+    agent = wire.parse_model(_response(json.dumps(AGENT).encode()), Agent)
+    with pytest.warns(DeprecationWarning, match=r"request_id_of\(model\)"):
+        assert agent.request_id == "r1"  # type: ignore[deprecated]
 
 
 def test_parse_model_list_rejects_a_non_list() -> None:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from phoson import AsyncPhosonClient, NotFoundError, PhosonError
+from phoson import AsyncPhosonClient, NotFoundError, PhosonError, request_id_of
 from phoson._config import DEFAULT_BASE_URL
 from tests.payloads import (
     AGENT,
@@ -170,7 +170,7 @@ async def test_api_key_never_leaks(api: respx.MockRouter, caplog: pytest.LogCapt
         texts += [repr(client), str(client), repr(client.agents), repr(client.config)]
         texts.append(repr(client.with_options(max_retries=1)))
         agents = await client.agents.list()
-        texts += [repr(agents), repr(agents[0].request_id)]
+        texts += [repr(agents), repr(request_id_of(agents[0]))]
         for agent_id in ("missing", "down"):
             with pytest.raises(PhosonError) as caught:
                 await client.agents.get(agent_id)

@@ -20,6 +20,7 @@ from phoson import (
     PhosonResponseValidationError,
     RunDoneEvent,
     TokenEvent,
+    request_id_of,
 )
 from phoson.testing import LocalPhosonServer
 from tests.payloads import (
@@ -51,7 +52,7 @@ async def test_get_with_params_casts_to_a_model(
     usage = await client.get("/usage", params={"agent_id": "agt_1", "days": 7}, cast_to=Usage)
     assert_type(usage, Usage)
     assert_sent(route.calls.last.request, "GET", "/usage", query={"agent_id": "agt_1", "days": "7"})
-    assert usage == Usage(tokens=12, agent_id="agt_1") and usage.request_id == "req_123"
+    assert usage == Usage(tokens=12, agent_id="agt_1") and request_id_of(usage) == "req_123"
 
 
 async def test_post_sends_json_with_one_idempotency_key_across_retries(

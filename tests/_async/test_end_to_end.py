@@ -15,6 +15,7 @@ from phoson import (
     RunFailedError,
     StreamEvent,
     UnprocessableEntityError,
+    request_id_of,
 )
 from phoson.testing import LocalPhosonServer
 from tests._async.live import new_conversation
@@ -28,7 +29,8 @@ async def test_full_lifecycle(live_client: AsyncPhosonClient) -> None:
     client = live_client
     agent = await client.agents.create(name="My Agent", description="What this agent does")
     assert agent.memory_type == "persistent" and agent.mcp_ids == []
-    assert agent.request_id is not None and agent.request_id.startswith("req_")
+    request_id = request_id_of(agent)
+    assert request_id is not None and request_id.startswith("req_")
     other = await client.agents.create(name="Other", description="second", memory_type="semantic")
     assert {a.id for a in await client.agents.list()} == {agent.id, other.id}
     assert (await client.agents.get(agent.id)).name == "My Agent"

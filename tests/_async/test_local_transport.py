@@ -14,6 +14,7 @@ from phoson import (
     PhosonAPIError,
     PhosonResponseValidationError,
     PhosonTimeoutError,
+    request_id_of,
 )
 from phoson.testing import LocalPhosonServer, reply_text
 from tests._async.live import close_while_reading, new_conversation
@@ -42,7 +43,7 @@ async def test_calls_reach_a_server_that_is_not_listening(
     sent (method, path, auth and idempotency headers, body) without opening a socket."""
     conversation_id = await new_conversation(client)
     reply = await client.messages.send(conversation_id, "Hello")
-    assert reply.content == reply_text("Hello") and reply.request_id is not None
+    assert reply.content == reply_text("Hello") and request_id_of(reply) is not None
     assert [m.role for m in await client.messages.list(conversation_id)] == ["user", "assistant"]
     stats = unstarted.stats
     assert not unstarted.running and stats.open_connections == 0

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from phoson import Agent, AsyncPhosonClient, Conversation, Message
+from phoson import Agent, AsyncPhosonClient, Conversation, Message, request_id_of
 from tests.payloads import AGENT, CONVERSATION, MESSAGE, assert_sent, json_response
 
 WHEN = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -26,7 +26,7 @@ async def test_agents_create_sends_all_fields_and_returns_agent(
     assert_sent(route.calls.last.request, "POST", "/agents", body)
     assert isinstance(agent, Agent)
     assert agent.id == "agt_1" and agent.name == "My Agent" and agent.mcp_ids == []
-    assert agent.created_at == WHEN and agent.request_id == "req_123"
+    assert agent.created_at == WHEN and request_id_of(agent) == "req_123"
 
 
 async def test_agents_create_defaults_memory_type_to_persistent(
@@ -48,7 +48,7 @@ async def test_agents_list_returns_every_agent(
     agents = await client.agents.list()
     assert_sent(route.calls.last.request, "GET", "/agents")
     assert [a.id for a in agents] == ["agt_1", "agt_2"]
-    assert all(isinstance(a, Agent) and a.request_id == "req_123" for a in agents)
+    assert all(isinstance(a, Agent) and request_id_of(a) == "req_123" for a in agents)
 
 
 async def test_agents_get_fetches_one_agent(

@@ -16,7 +16,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from phoson import Agent, AsyncPhosonClient, IncompleteStreamError, NotFoundError, RunFailedError
+from phoson import (
+    Agent,
+    AsyncPhosonClient,
+    IncompleteStreamError,
+    NotFoundError,
+    RunFailedError,
+    request_id_of,
+)
 from phoson.testing import LocalPhosonServer
 from tests._async.live import new_conversation
 from tests.concurrency import AJob, acheckpoint, agather
@@ -118,7 +125,7 @@ async def test_each_call_is_one_client_span_under_the_callers_span(
         **server_at,
         "http.request.method": "POST",
         "http.response.status_code": 201,
-        "phoson.request_id": agent.request_id,
+        "phoson.request_id": request_id_of(agent),
         "phoson.agent_id": agent.id,
         "gen_ai.operation.name": "create_agent",
         "gen_ai.agent.name": "Support",
@@ -127,7 +134,7 @@ async def test_each_call_is_one_client_span_under_the_callers_span(
         **server_at,
         "http.request.method": "POST",
         "http.response.status_code": 201,
-        "phoson.request_id": conversation.request_id,
+        "phoson.request_id": request_id_of(conversation),
         "phoson.agent_id": agent.id,
         "phoson.conversation_id": conversation.id,
     }
@@ -137,7 +144,7 @@ async def test_each_call_is_one_client_span_under_the_callers_span(
         **server_at,
         "http.request.method": "POST",
         "http.response.status_code": 200,
-        "phoson.request_id": reply.request_id,
+        "phoson.request_id": request_id_of(reply),
         "phoson.conversation_id": conversation.id,
         "phoson.run_id": reply.run_id,
         "gen_ai.operation.name": "invoke_agent",

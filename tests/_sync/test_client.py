@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from phoson import NotFoundError, PhosonClient, PhosonError
+from phoson import NotFoundError, PhosonClient, PhosonError, request_id_of
 from phoson._config import DEFAULT_BASE_URL
 from tests.payloads import (
     AGENT,
@@ -172,7 +172,7 @@ def test_api_key_never_leaks(api: respx.MockRouter, caplog: pytest.LogCaptureFix
         texts += [repr(client), str(client), repr(client.agents), repr(client.config)]
         texts.append(repr(client.with_options(max_retries=1)))
         agents = client.agents.list()
-        texts += [repr(agents), repr(agents[0].request_id)]
+        texts += [repr(agents), repr(request_id_of(agents[0]))]
         for agent_id in ("missing", "down"):
             with pytest.raises(PhosonError) as caught:
                 client.agents.get(agent_id)

@@ -18,6 +18,7 @@ from phoson import (
     PhosonClient,
     PhosonError,
     PhosonResponseValidationError,
+    request_id_of,
 )
 from phoson.testing import LocalPhosonServer
 from tests.payloads import AGENT, API_KEY, BASE_URL, CONVERSATION, json_response
@@ -190,7 +191,7 @@ def test_lenient_validation_builds_the_bad_item_and_warns_once(
         with caplog.at_level(logging.WARNING, logger="phoson"):
             agents = client.agents.list()
     assert [agent.id for agent in agents] == ["agt_1", "agt_2", "agt_3"]
-    assert all(isinstance(agent, Agent) and agent.request_id == "req_123" for agent in agents)
+    assert all(isinstance(agent, Agent) and request_id_of(agent) == "req_123" for agent in agents)
     assert isinstance(agents[0].created_at, datetime) and isinstance(agents[2].created_at, datetime)
     assert agents[1].__dict__["name"] is None  # as the server sent it
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]

@@ -17,6 +17,7 @@ from phoson import (
     RunFailedError,
     StreamEvent,
     UnprocessableEntityError,
+    request_id_of,
 )
 from phoson.testing import LocalPhosonServer
 from tests._sync.live import new_conversation
@@ -30,7 +31,8 @@ def test_full_lifecycle(live_client: PhosonClient) -> None:
     client = live_client
     agent = client.agents.create(name="My Agent", description="What this agent does")
     assert agent.memory_type == "persistent" and agent.mcp_ids == []
-    assert agent.request_id is not None and agent.request_id.startswith("req_")
+    request_id = request_id_of(agent)
+    assert request_id is not None and request_id.startswith("req_")
     other = client.agents.create(name="Other", description="second", memory_type="semantic")
     assert {a.id for a in client.agents.list()} == {agent.id, other.id}
     assert (client.agents.get(agent.id)).name == "My Agent"
