@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.version import VERSION as _PYDANTIC_VERSION
@@ -235,11 +235,12 @@ class ErrorEvent(_Event):
     message: str
 
 
-#: Every event `messages.stream()` yields; `match event.type:` narrows it to one class.
-StreamEvent: TypeAlias = Annotated[
-    TokenEvent | ReasoningEvent | ToolStartEvent | ToolEndEvent | RunDoneEvent | ErrorEvent,
-    Field(discriminator="type"),
-]
+#: Every event `messages.stream()` yields; `match event.type:` narrows it to one class, and
+#: `isinstance(x, StreamEvent)` tells an event from anything else (a plain union at run time).
+#: For pydantic, `Annotated[StreamEvent, Field(discriminator="type")]` validates one by its type.
+StreamEvent: TypeAlias = (
+    TokenEvent | ReasoningEvent | ToolStartEvent | ToolEndEvent | RunDoneEvent | ErrorEvent
+)
 
 #: The event class for each `event:` name the SDK knows.
 EVENT_TYPES: dict[str, type[_Event]] = {

@@ -74,3 +74,21 @@ def test_dir_shows_the_public_names_only() -> None:
     assert dir(phoson) == sorted(phoson.__all__)
     assert dir(phoson.types) == sorted(phoson.types.__all__)
     assert not {"Any", "TYPE_CHECKING", "annotations"} & set(dir(phoson))
+
+
+def test_isinstance_with_stream_event_tells_events_apart() -> None:
+    """`isinstance(x, phoson.StreamEvent)` works (it raised TypeError): True for each event
+    class, False for anything else; and pydantic validates the union by its `type`."""
+    from typing import Annotated
+
+    from pydantic import Field, TypeAdapter
+
+    token = phoson.TokenEvent(content="hi")
+    done = phoson.RunDoneEvent(content="hi", run_id="run_1")
+    assert isinstance(token, phoson.StreamEvent) and isinstance(done, phoson.StreamEvent)
+    assert not isinstance("token", phoson.StreamEvent)
+    assert not isinstance(phoson.PhosonModel(), phoson.StreamEvent)
+    adapter: TypeAdapter[phoson.StreamEvent] = TypeAdapter(
+        Annotated[phoson.StreamEvent, Field(discriminator="type")]
+    )
+    assert adapter.validate_python({"type": "token", "content": "hi"}) == token
