@@ -78,7 +78,7 @@ def test_parser_for_each_cast_to() -> None:
     assert parser_for(httpx.Response)(one) is one
     assert parser_for(None)(one) is None
     for wrong in (str, dict, list, list[str], Agent(**{**_fields(), "id": "x"})):
-        with pytest.raises(PhosonError, match="cast_to must be"):
+        with pytest.raises(TypeError, match="cast_to must be"):
             parser_for(wrong)
 
 

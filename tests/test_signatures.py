@@ -162,3 +162,27 @@ def test_async_raw_calls_are_coroutines_that_create_task_accepts() -> None:
 
     result = asyncio.run(main())
     assert result.parse().id == AGENT["id"]
+
+
+def test_cast_to_refuses_what_it_cannot_build() -> None:
+    """`cast_to=tuple[...]` or `Sequence[...]` is a type checker's error (mypy checks the
+    ignores below are needed: an unneeded one fails the build) and a TypeError before any
+    I/O; `list[Model]` is accepted by both."""
+    from collections.abc import Sequence
+
+    from phoson import Agent
+
+    def statically(client: PhosonClient) -> None:
+        client.get("/agents", cast_to=tuple[Agent, ...])  # type: ignore[type-var]  # pyright: ignore[reportArgumentType]
+        client.get("/agents", cast_to=Sequence[Agent])  # type: ignore[type-var, type-abstract]  # pyright: ignore[reportArgumentType]
+        agents: list[Agent] = client.get("/agents", cast_to=list[Agent])
+        assert agents is not None
+
+    sync, async_ = _clients()
+    assert isinstance(sync, PhosonClient)
+    wrong: list[Any] = [tuple[Agent, ...], Sequence[Agent]]
+    for cast_to in wrong:
+        with pytest.raises(TypeError, match="cast_to must be"):
+            sync.get("/agents", cast_to=cast_to)
+    sync.close()
+    assert callable(statically) and isinstance(async_, AsyncPhosonClient)

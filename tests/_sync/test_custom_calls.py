@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, assert_type
 
 import httpx
@@ -14,10 +15,10 @@ import respx
 from phoson import (
     Agent,
     Conversation,
+    InvalidArgumentError,
     MessageStream,
     NotFoundError,
     PhosonClient,
-    PhosonError,
     PhosonModel,
     PhosonResponseValidationError,
     RunDoneEvent,
@@ -129,31 +130,42 @@ def test_error_statuses_and_bad_bodies_raise_typed_errors(
         client.get("/usage2", cast_to=Usage)
 
 
-#: Arguments of client.request that are refused, and the start of the reason given.
-BAD_ARGUMENTS: list[tuple[dict[str, Any], str]] = [
-    ({"method": "GET", "path": "https://evil.test/x"}, "path must start with '/'"),
-    ({"method": "GET", "path": "agents"}, "path must start with '/'"),
-    ({"method": "GE T", "path": "/agents"}, "method must be an HTTP method"),
-    ({"method": "POST", "path": "/a", "body": {"when": object()}}, "body cannot be sent as JSON"),
-    ({"method": "POST", "path": "/a", "body": ["a"]}, "body must be a mapping"),
-    ({"method": "GET", "path": "/a", "params": "a=1"}, "params must be a mapping"),
-    ({"method": "GET", "path": "/a", "cast_to": dict}, "cast_to must be"),
-    ({"method": "GET", "path": "/a", "cast_to": list[int]}, "cast_to must be"),
+#: Arguments of client.request that are refused, the error, and the start of its reason: a
+#: `TypeError` for a value of the wrong type (a checker's error too), `InvalidArgumentError`
+#: for a value of the right type that cannot be used (README, "Errors").
+BAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
+    ({"method": "GET", "path": "https://evil.test/x"}, InvalidArgumentError, "path must start"),
+    ({"method": "GET", "path": "agents"}, InvalidArgumentError, "path must start with '/'"),
+    ({"method": "GE T", "path": "/agents"}, InvalidArgumentError, "method must be an HTTP"),
+    (
+        {"method": "POST", "path": "/a", "body": {"w": object()}},
+        InvalidArgumentError,
+        "body cannot",
+    ),
+    ({"method": "POST", "path": "/a", "body": ["a"]}, TypeError, "body must be a mapping"),
+    ({"method": "GET", "path": "/a", "params": "a=1"}, TypeError, "params must be a mapping"),
+    ({"method": 7, "path": "/a"}, TypeError, "method must be a str"),
+    ({"method": "GET", "path": b"/a"}, TypeError, "path must be a str"),
+    ({"method": "GET", "path": "/a", "cast_to": dict}, TypeError, "cast_to must be"),
+    ({"method": "GET", "path": "/a", "cast_to": list[int]}, TypeError, "cast_to must be"),
+    ({"method": "GET", "path": "/a", "cast_to": tuple[Usage, ...]}, TypeError, "cast_to must be"),
+    ({"method": "GET", "path": "/a", "cast_to": Sequence[Usage]}, TypeError, "cast_to must be"),
 ]
 
 
 def test_bad_arguments_raise_before_anything_is_sent(
     client: PhosonClient, api: respx.MockRouter
 ) -> None:
-    """A full URL (the key would leave base_url), a bad method, a body that is not a JSON
-    object, bad params or an unsupported cast_to raise PhosonError, a misspelt option a
-    TypeError; no request goes out."""
+    """A full URL (the key would leave base_url), a bad method or a body that is not JSON
+    raise InvalidArgumentError; an argument of the wrong type (a body or params that are no
+    mapping, a cast_to such as tuple[...] or Sequence[...]) or a misspelt option a TypeError;
+    no request goes out."""
     route = api.route().mock(return_value=httpx.Response(200))
-    for arguments, message in BAD_ARGUMENTS:
-        with pytest.raises(PhosonError, match=message):
+    for arguments, error, message in BAD_ARGUMENTS:
+        with pytest.raises(error, match=message):
             client.request(**arguments)
         if "cast_to" not in arguments:
-            with pytest.raises(PhosonError, match=message):
+            with pytest.raises(error, match=message):
                 client.stream_sse(**arguments)
     with pytest.raises(
         TypeError,
