@@ -11,7 +11,8 @@ defaults.
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,23 +20,55 @@ from ._types import DEFAULT_LIMITS, DEFAULT_TIMEOUT
 
 __all__ = ["DefaultAsyncHttpxClient", "DefaultHttpxClient"]
 
+#: The SDK's defaults, which any keyword argument overrides.
+_DEFAULTS: dict[str, Any] = {
+    "timeout": DEFAULT_TIMEOUT,
+    "limits": DEFAULT_LIMITS,
+    "follow_redirects": False,
+}
+
 
 def _with_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
-    kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
-    kwargs.setdefault("limits", DEFAULT_LIMITS)
-    kwargs.setdefault("follow_redirects", False)
-    return kwargs
+    return {**_DEFAULTS, **kwargs}
+
+
+def _signature(base: type[httpx.Client] | type[httpx.AsyncClient]) -> inspect.Signature:
+    """`base.__init__`'s signature with the SDK's defaults, for `help()` and IDEs."""
+    signature = inspect.signature(base.__init__)
+    return signature.replace(
+        parameters=[
+            parameter.replace(default=_DEFAULTS[parameter.name])
+            if parameter.name in _DEFAULTS
+            else parameter
+            for parameter in signature.parameters.values()
+        ]
+    )
+
+
+# Type checkers see httpx's own `__init__` (every parameter, typed; a misspelt one such as
+# `proxies=` is their error), since these classes define none for them. At run time `__init__`
+# puts the SDK's defaults under the caller's keywords, and shows httpx's parameters.
 
 
 class DefaultHttpxClient(httpx.Client):
-    """An `httpx.Client` with the SDK's timeout, pool limits and redirect policy by default."""
+    """An `httpx.Client` with the SDK's timeout (600 s, 5 s to connect), pool limits and no
+    redirects by default; it takes every keyword argument of `httpx.Client`."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**_with_defaults(kwargs))
+    if not TYPE_CHECKING:
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**_with_defaults(kwargs))
+
+        __init__.__signature__ = _signature(httpx.Client)
 
 
 class DefaultAsyncHttpxClient(httpx.AsyncClient):
-    """An `httpx.AsyncClient` with the SDK's timeout, pool limits and redirect policy by default."""
+    """An `httpx.AsyncClient` with the SDK's timeout (600 s, 5 s to connect), pool limits and
+    no redirects by default; it takes every keyword argument of `httpx.AsyncClient`."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**_with_defaults(kwargs))
+    if not TYPE_CHECKING:
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**_with_defaults(kwargs))
+
+        __init__.__signature__ = _signature(httpx.AsyncClient)

@@ -14,10 +14,13 @@ import importlib
 import inspect
 import pkgutil
 import re
+import ssl
 import types
 import typing
 from collections.abc import Callable, Iterator
 from typing import Any, cast
+
+import httpx
 
 import phoson
 import phoson.testing
@@ -71,6 +74,17 @@ def _phoson_namespace() -> dict[str, Any]:
 
 
 NAMESPACE = _phoson_namespace()
+#: What annotations are evaluated in: phoson's names, and httpx's aliases (the signature of
+#: `DefaultHttpxClient` is httpx's own).
+EVALUATION_NAMESPACE = {
+    **vars(typing),
+    **vars(types),
+    **vars(httpx._types),
+    **vars(httpx._client),
+    "typing": typing,
+    "ssl": ssl,
+    **NAMESPACE,
+}
 
 
 def _public_name(obj: object, name: str) -> bool:
@@ -129,7 +143,7 @@ def _evaluate(annotation: object, where: str) -> tuple[object, set[str]]:
         return annotation, set()
     names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", annotation))
     try:
-        return eval(annotation, {**vars(typing), **vars(types), **NAMESPACE}), names
+        return eval(annotation, EVALUATION_NAMESPACE), names
     except Exception as error:  # pragma: no cover - shown as the failure itself
         raise AssertionError(f"{where}: cannot evaluate {annotation!r}: {error}") from error
 

@@ -186,3 +186,23 @@ def test_cast_to_refuses_what_it_cannot_build() -> None:
             sync.get("/agents", cast_to=cast_to)
     sync.close()
     assert callable(statically) and isinstance(async_, AsyncPhosonClient)
+
+
+def test_default_httpx_clients_show_httpx_parameters() -> None:
+    """`DefaultHttpxClient` takes exactly httpx's parameters, typed (a misspelt `proxies=` is
+    a type checker's error: mypy checks the ignore below is needed, and a TypeError at run
+    time), and `help()` shows them with the SDK's defaults."""
+    from phoson import DefaultAsyncHttpxClient, DefaultHttpxClient
+
+    for ours, theirs in (
+        (DefaultHttpxClient, httpx.Client),
+        (DefaultAsyncHttpxClient, httpx.AsyncClient),
+    ):
+        shown = inspect.signature(ours).parameters
+        assert list(shown) == list(inspect.signature(theirs).parameters)  # httpx's, all
+        assert shown["timeout"].default == httpx.Timeout(600.0, connect=5.0)
+        assert shown["follow_redirects"].default is False
+    with pytest.raises(TypeError, match="proxies"):
+        DefaultHttpxClient(proxies="http://proxy:3128")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    with DefaultHttpxClient(proxy="http://proxy:3128", timeout=2.0) as client:
+        assert client.timeout == httpx.Timeout(2.0)
