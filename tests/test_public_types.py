@@ -79,8 +79,8 @@ NAMESPACE = _phoson_namespace()
 EVALUATION_NAMESPACE = {
     **vars(typing),
     **vars(types),
-    **vars(httpx._types),
-    **vars(httpx._client),
+    **vars(httpx._types),  # pyright: ignore[reportPrivateUsage]
+    **vars(httpx._client),  # pyright: ignore[reportPrivateUsage]
     "typing": typing,
     "ssl": ssl,
     **NAMESPACE,
