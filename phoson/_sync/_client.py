@@ -116,7 +116,8 @@ class PhosonClient(CustomCalls):
         """A client with some settings changed that shares this one's connection pool.
 
         `default_headers` and `default_query` are merged into this client's (a None value
-        removes one).
+        removes one). The copy is of this client's class, with the attributes its `__init__`
+        set (a subclass's own included): `__init__` is not run again.
 
         Cheap enough to call per request. Closing the copy leaves the pool open; closing the
         original closes it for both.
@@ -140,7 +141,10 @@ class PhosonClient(CustomCalls):
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = timeout
         config = self._requester.config.copy_with(**changes)
+        # A shallow copy keeps what a subclass's `__init__` set on this client (its own
+        # attributes, shared as they are); only the requester and the resources are new.
         copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
         copy._setup(self._requester.derive(config))
         return copy
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -121,6 +122,27 @@ def test_with_options_shares_the_pool_and_changes_settings(api: respx.MockRouter
         client.agents.list()
         assert "x-a" not in route.calls.last.request.headers
         assert client.with_options(timeout=None).timeout == httpx.Timeout(None)
+
+
+def test_with_options_on_a_subclass_keeps_what_its_init_set(api: respx.MockRouter) -> None:
+    """A subclass's copy from with_options is of the subclass and has the attributes its
+    `__init__` set (it is not run again), with the new settings."""
+    route = api.get("/agents").mock(return_value=json_response(200, []))
+
+    class TenantClient(PhosonClient):
+        def __init__(self, tenant: str, **kwargs: Any) -> None:
+            super().__init__(default_headers={"X-Tenant": tenant}, **kwargs)
+            self.tenant = tenant
+
+        def agent_names(self) -> list[str]:
+            return [agent.name for agent in self.agents.list()]
+
+    with TenantClient("acme", api_key=API_KEY, base_url=BASE_URL) as client:
+        copy = client.with_options(max_retries=0)
+        assert type(copy) is TenantClient and copy.tenant == "acme" and copy.max_retries == 0
+        assert copy.agent_names() == []
+        assert route.calls.last.request.headers["x-tenant"] == "acme"
+        assert client.max_retries == 2 and copy.agents is not client.agents
 
 
 def test_with_options_per_request_leaks_nothing(api: respx.MockRouter) -> None:
