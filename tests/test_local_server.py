@@ -958,19 +958,20 @@ def test_connections_are_reused_after_streams(server: LocalPhosonServer) -> None
 
 
 def test_requests_are_recorded(client: httpx.Client, server: LocalPhosonServer) -> None:
-    """stats.requests lists method, raw path with query and lower-cased headers; bodies are
-    kept alongside."""
+    """stats.requests lists method, raw path (without the query), lower-cased headers and the
+    raw query string; bodies are kept alongside."""
     # The query written out: httpx < 0.28 encodes params' spaces as %20, later ones as +.
     client.get("/conversations?agent_id=a+b", headers={"X-Phoson-Retry-Count": "0"})
     client.post("/agents", json={"name": "n", "description": "d"})
     first, second = server.stats.requests
-    assert (first.method, first.path) == ("GET", "/conversations?agent_id=a+b")
+    assert (first.method, first.path, first.query) == ("GET", "/conversations", "agent_id=a+b")
     assert (
         first.headers["x-phoson-retry-count"] == "0"
         and first.headers["authorization"] == AUTH["Authorization"]
     )
-    method, path, headers = second
+    method, path, headers, query = second
     assert (method, path, headers["content-type"]) == ("POST", "/agents", "application/json")
+    assert query == ""
     assert json.loads(server.stats.request_bodies[1]) == {"name": "n", "description": "d"}
 
 

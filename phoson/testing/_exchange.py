@@ -58,10 +58,10 @@ class Admission:
 
 def admit(app: App, method: str, target: str, headers: dict[str, str], body: bytes) -> Admission:
     """Record the request and take its faults (the oldest armed ones that match it)."""
-    path = target.partition("?")[0]
+    path, _, query = target.partition("?")
     stream = is_stream_request(method, path, headers, body)
     with app.lock:
-        app.requests.append(RecordedRequest(method, target, headers), body)
+        app.requests.append(RecordedRequest(method, path, headers, query), body)
         delay = app.faults.take_delay(path)
         fault = app.faults.take_for_request(path, stream)
     return Admission(method, target, path, headers, body, delay, fault)

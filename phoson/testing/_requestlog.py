@@ -13,12 +13,13 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
 class RecordedRequest(NamedTuple):
-    """One request as it arrived: method, raw request target (still percent-encoded, with its
-    query string) and headers (names lower-cased)."""
+    """One request as it arrived: method, path (still percent-encoded, without the query
+    string), headers (names lower-cased) and the raw query string ("" if none)."""
 
     method: str
     path: str
     headers: dict[str, str]
+    query: str = ""
 
 
 class RequestLog:
