@@ -17,7 +17,7 @@ import httpx
 import pydantic
 
 from . import _json
-from ._exceptions import PhosonError, PhosonResponseValidationError
+from ._exceptions import InvalidArgumentError, PhosonResponseValidationError
 from ._logging import logger
 from ._models import PhosonModel
 from ._redact import redact_value
@@ -75,11 +75,12 @@ class Call:
 
 def checked_id(value: str, name: str) -> str:
     """`value` if it can be an id. An empty or blank id is a caller bug, wherever it goes (path,
-    body or query): it raises `ValueError` before anything is sent."""
+    body or query): it raises `InvalidArgumentError` (also a `ValueError`) before anything is
+    sent; an id that is not a str, a `TypeError`."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
     if not value.strip():
-        raise ValueError(f"{name} must be a non-empty id, got {value!r}")
+        raise InvalidArgumentError(f"{name} must be a non-empty id, got {value!r}")
     return value
 
 
@@ -87,7 +88,8 @@ def path_segment(value: str, name: str) -> str:
     """Percent-encode `value` as exactly one path segment.
 
     Every character outside the unreserved set is escaped (`/`, `..`, `?`, `#`, `%`, spaces,
-    non-ASCII), so an id can never reach another route. A blank id raises `ValueError`.
+    non-ASCII), so an id can never reach another route. A blank id raises
+    `InvalidArgumentError`.
     """
     encoded = quote(checked_id(value, name), safe="")
     if encoded in (".", ".."):
@@ -228,13 +230,13 @@ def encode_body(call: Call, extra_body: Mapping[str, Any] | None) -> bytes | Non
 
 
 def encode_json(value: Any, what: str) -> bytes:
-    """`value` as the JSON bytes to send, or a `PhosonError` naming `what` cannot be sent (a
-    value JSON cannot hold; NaN and Infinity, which are not JSON; nesting too deep)."""
+    """`value` as the JSON bytes to send, or an `InvalidArgumentError` naming `what` cannot be
+    sent (a value JSON cannot hold; NaN and Infinity, which are not JSON; nesting too deep)."""
     try:
         return _json.dumps(value)
     except (TypeError, ValueError, RecursionError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise PhosonError(
+        raise InvalidArgumentError(
             f"{what} cannot be sent as JSON ({reason}); JSON has no NaN or Infinity, and holds "
             "only str, int, float, bool, None, lists and dicts with str keys"
         ) from None

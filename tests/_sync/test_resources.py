@@ -10,7 +10,15 @@ import httpx
 import pytest
 import respx
 
-from phoson import Agent, Conversation, Message, PhosonClient, request_id_of
+from phoson import (
+    Agent,
+    Conversation,
+    InvalidArgumentError,
+    Message,
+    PhosonClient,
+    PhosonError,
+    request_id_of,
+)
 from tests.payloads import AGENT, CONVERSATION, MESSAGE, assert_sent, json_response
 
 WHEN = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -251,8 +259,14 @@ def test_path_ids_are_encoded_as_one_segment(
 def test_blank_ids_raise_before_any_request(
     client: PhosonClient, api: respx.MockRouter, bad_id: str
 ) -> None:
-    """An empty or whitespace-only id is a ValueError and nothing is sent."""
+    """An empty or whitespace-only id is an InvalidArgumentError (a PhosonError, and a
+    ValueError as it used to be) and nothing is sent; an id that is no str, a TypeError."""
     route = api.route().mock(return_value=json_response(200, AGENT))
+    with pytest.raises(InvalidArgumentError, match="agent_id must be a non-empty id") as caught:
+        client.agents.get(bad_id)
+    assert isinstance(caught.value, PhosonError) and isinstance(caught.value, ValueError)
+    with pytest.raises(TypeError, match="agent_id must be a str, not int"):
+        client.agents.get(42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="agent_id must be a non-empty id"):
         client.agents.get(bad_id)
     with pytest.raises(ValueError, match="conversation_id must be a non-empty id"):
