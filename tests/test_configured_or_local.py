@@ -15,10 +15,10 @@ def test_uses_the_environment_when_a_key_is_set(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("PHOSON_API_KEY", "pk_real")
     monkeypatch.setenv("PHOSON_BASE_URL", "https://eu.phoson.test")
     notice = io.StringIO()
-    with configured_or_local(notice) as settings:
+    with configured_or_local(notice=notice) as settings:
         assert settings == ("pk_real", "https://eu.phoson.test")
     monkeypatch.delenv("PHOSON_BASE_URL")
-    with configured_or_local(notice) as settings:
+    with configured_or_local(notice=notice) as settings:
         assert settings == ("pk_real", None)
     assert notice.getvalue() == ""
 
@@ -27,7 +27,7 @@ def test_starts_a_local_server_without_a_key(monkeypatch: pytest.MonkeyPatch) ->
     """Without a key, a working local server runs for the block and the switch is announced."""
     monkeypatch.delenv("PHOSON_API_KEY", raising=False)
     notice = io.StringIO()
-    with configured_or_local(notice) as (api_key, base_url):
+    with configured_or_local(notice=notice) as (api_key, base_url):
         assert base_url is not None and base_url.startswith("http://127.0.0.1:")
         with PhosonClient(api_key=api_key, base_url=base_url) as client:
             assert client.agents.list() == []

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from phoson import AsyncPhosonClient, PhosonClient
-from phoson.testing import LocalPhosonServer
+from phoson.testing import LocalPhosonServer, configured_or_local
 
 #: The parameters a client's call may take by position.
 CLIENT_POSITIONAL = {"agent_id", "conversation_id", "mcp_id", "content", "method", "path"}
@@ -94,6 +94,7 @@ def test_the_test_servers_helpers_take_counts_and_options_by_keyword() -> None:
     """`LocalPhosonServer` takes everything by keyword; each fault helper takes at most the
     one thing it is about by position, and its count is always `times=`."""
     assert _positional(LocalPhosonServer) == []
+    assert _positional(configured_or_local) == []
     server = LocalPhosonServer()
     for name in SERVER_CALLS:
         method = getattr(server, name)

@@ -14,7 +14,7 @@ __all__ = ["configured_or_local"]
 
 
 @contextmanager
-def configured_or_local(notice: TextIO | None = None) -> Iterator[tuple[str, str | None]]:
+def configured_or_local(*, notice: TextIO | None = None) -> Iterator[tuple[str, str | None]]:
     """Yield `(api_key, base_url)` for a client.
 
     With `PHOSON_API_KEY` set, they are that key and `PHOSON_BASE_URL` (None: the client's
