@@ -61,7 +61,14 @@ if TYPE_CHECKING:
     from ._snapshot import ToolCall
     from ._sse import ServerSentEvent, SSEDecoder
     from ._sync import MessageStream, PhosonClient
-    from ._types import NOT_GIVEN, MemoryType, Provider, ReasoningEffort, RequestOptions
+    from ._types import (
+        NOT_GIVEN,
+        MemoryType,
+        NotGiven,
+        Provider,
+        ReasoningEffort,
+        RequestOptions,
+    )
 
 __all__ = [
     "NOT_GIVEN",
@@ -86,6 +93,7 @@ __all__ = [
     "Message",
     "MessageStream",
     "NotFoundError",
+    "NotGiven",
     "PermissionDeniedError",
     "PhosonAPIError",
     "PhosonClient",
@@ -163,7 +171,14 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "._http_clients": ("DefaultAsyncHttpxClient", "DefaultHttpxClient"),
     "._snapshot": ("ToolCall",),
     "._sse": ("SSEDecoder", "ServerSentEvent"),
-    "._types": ("NOT_GIVEN", "MemoryType", "Provider", "ReasoningEffort", "RequestOptions"),
+    "._types": (
+        "NOT_GIVEN",
+        "MemoryType",
+        "NotGiven",
+        "Provider",
+        "ReasoningEffort",
+        "RequestOptions",
+    ),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _SUBMODULES.items() for name in names}
 
