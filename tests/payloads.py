@@ -49,7 +49,7 @@ ALL_EVENTS: list[tuple[str, dict[str, Any]]] = [
 
 def sse(events: list[tuple[str, dict[str, Any]]], *, ids: bool = True) -> bytes:
     """Encode events as the server does: `event:`, `data:`, optional `id:`, blank line."""
-    out = []
+    out: list[str] = []
     for number, (name, fields) in enumerate(events, start=1):
         out.append(f"event: {name}\ndata: {json.dumps(fields)}\n")
         if ids:
