@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from ._exceptions import InsecureTransportWarning, PhosonError
+from ._exceptions import InsecureTransportWarning, InvalidArgumentError, PhosonError
 from ._options import (
     SECRET_HEADERS,
     check_bool,
@@ -167,7 +167,7 @@ def _call_key_function(function: Callable[[], str]) -> str:
             show=False,
         )
     if not isinstance(key, str):
-        raise PhosonError(f"the api_key function must return a str, not {type(key).__name__}")
+        raise TypeError(f"the api_key function must return a str, not {type(key).__name__}")
     return check_api_key(key)
 
 
@@ -221,7 +221,7 @@ _EVENT_ID = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 def _clean_base_url(base_url: str) -> str:
     """Check `base_url` now, so that a typo fails at construction rather than on the first call."""
     if not isinstance(base_url, str):
-        raise PhosonError(f"base_url must be a str, not {type(base_url).__name__}")
+        raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
     text = base_url.strip()
     problem = None
     try:
@@ -241,7 +241,7 @@ def _clean_base_url(base_url: str) -> str:
         elif url.port is not None and not 0 < url.port < 65536:
             problem = f"port {url.port} is out of range (1-65535)"
     if problem is not None:
-        raise PhosonError(
+        raise InvalidArgumentError(
             f"base_url {base_url!r} is not a usable URL: {problem}; "
             f"expected something like {DEFAULT_BASE_URL!r}"
         )
@@ -285,17 +285,17 @@ def check_api_key(api_key: str) -> str:
     secret) stripped. Any other character that cannot go in a header is refused, with a
     message that shows neither the key nor the character."""
     if not isinstance(api_key, str):
-        raise PhosonError(f"api_key must be a str, not {type(api_key).__name__}")
+        raise TypeError(f"api_key must be a str, not {type(api_key).__name__}")
     key = api_key.strip()
     for position, char in enumerate(key):
         if not ("!" <= char <= "~"):
             kind = "a non-ASCII character" if not char.isascii() else "a space or control character"
-            raise PhosonError(
+            raise InvalidArgumentError(
                 f"api_key contains {kind} at position {position} (of {len(key)}); an API key "
                 "is visible ASCII only. Check how the key was copied or read."
             )
     if not key:
-        raise PhosonError("api_key is empty (or only whitespace)")
+        raise InvalidArgumentError("api_key is empty (or only whitespace)")
     remember_key(key)
     return key
 

@@ -366,7 +366,7 @@ class PhosonResponseValidationError(PhosonError):
     ) -> None:
         self.status_code = status_code
         self.body_excerpt: str = excerpt(body)
-        self.request_id = redact_value(request_id)
+        self.request_id: str | None = redact_value(request_id)
         super().__init__(f"{message} (status {status_code}, body: {self.body_excerpt!r})")
 
 
@@ -398,7 +398,7 @@ class RunFailedError(PhosonError):
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         self.message: str = redact(message)
-        self.request_id = redact_value(request_id)
+        self.request_id: str | None = redact_value(request_id)
         super().__init__(f"run failed: {message}")
 
 

@@ -26,7 +26,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 import httpx
 
-from ._exceptions import PhosonError
+from ._exceptions import InvalidArgumentError
 from ._redact import remember_authorization
 from ._types import READ_OPTIONS, WRITE_OPTIONS, HeaderValue, NotGiven, RequestOptions
 
@@ -107,18 +107,18 @@ def checks_keywords(method: Callable[P, R]) -> Callable[P, R]:
 
 def option_error(
     option: str, got: object, accepted: str, *, wrong_type: bool, show: bool = True
-) -> TypeError | PhosonError:
+) -> TypeError | InvalidArgumentError:
     """The error for option `option` given `got`, saying which values it accepts.
 
     The one place that decides the class of a bad option's error: a value of a type the
     signature does not admit (what a type checker would reject: `timeout="5"`,
     `max_retries=True`) is a `TypeError`; a value of an admitted type that cannot be used
-    (`timeout=-1`, `max_event_size=0`) is a `PhosonError`. With `show=False` only the value's
-    type is named (header values and keys may be secrets).
+    (`timeout=-1`, `max_event_size=0`) is an `InvalidArgumentError` (a `PhosonError`). With
+    `show=False` only the value's type is named (header values and keys may be secrets).
     """
     shown = repr(got) if show else f"a {type(got).__name__}"
     message = f"{option} must be {accepted}; got {shown}"
-    return TypeError(message) if wrong_type else PhosonError(message)
+    return TypeError(message) if wrong_type else InvalidArgumentError(message)
 
 
 def _is_number(value: object) -> bool:
@@ -197,7 +197,7 @@ def check_header_value(name: str, value: object, option: str = "extra_headers") 
     if not _HEADER_VALUE.fullmatch(value):
         position = next(i for i, ch in enumerate(value) if not _HEADER_VALUE.fullmatch(ch))
         kind = "a non-ASCII character" if not value[position].isascii() else "a control character"
-        raise PhosonError(
+        raise InvalidArgumentError(
             f"header {name!r} has {kind} at position {position}: header values are ASCII "
             "(encode other text, for example with urllib.parse.quote)"
         )

@@ -12,7 +12,7 @@ from typing import Any, Self
 import httpx
 
 from .._config import ApiKey, ClientConfig, resolve_config
-from .._exceptions import PhosonError
+from .._exceptions import InvalidArgumentError
 from .._logging import configure_from_env
 from .._options import check_limits, remember_secret_headers
 from .._sse import DEFAULT_MAX_EVENT_SIZE
@@ -86,7 +86,7 @@ class PhosonClient(CustomCalls):
         if http_client is not None:
             remember_secret_headers(http_client.headers)  # its own Authorization, if any
         if limits is not None and http_client is not None:
-            raise PhosonError(
+            raise InvalidArgumentError(
                 "limits= sets up the connection pool phoson creates; with http_client= set "
                 "the limits on your own httpx client instead"
             )

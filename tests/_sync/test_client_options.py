@@ -115,8 +115,9 @@ def test_a_key_function_stays_secret(
 def test_a_failing_key_function_is_a_phoson_error_and_nothing_is_sent(
     api: respx.MockRouter,
 ) -> None:
-    """A key function that raises, or returns something that is not a key, fails the call
-    with a PhosonError (naming neither key nor message) before any request goes out."""
+    """A key function that raises, or returns a str that is not a key, fails the call with a
+    PhosonError (naming neither key nor message) before any request goes out; one that
+    returns something other than a str (a type checker's error) with a TypeError."""
     route = api.get("/agents").mock(return_value=json_response(200, [AGENT]))
 
     def broken() -> str:
@@ -127,7 +128,7 @@ def test_a_failing_key_function_is_a_phoson_error_and_nothing_is_sent(
             client.agents.list()
         assert "pk_live_SECRET" not in str(caught.value)
         wrong = client.with_options(api_key=lambda: 42)  # type: ignore[arg-type,return-value]
-        with pytest.raises(PhosonError, match="must return a str, not int"):
+        with pytest.raises(TypeError, match="must return a str, not int"):
             wrong.agents.list()
         spaced = client.with_options(api_key=lambda: "pk key with spaces")
         with pytest.raises(PhosonError, match="api_key contains a space"):

@@ -165,7 +165,7 @@ def test_a_pickled_raw_response_holds_no_key() -> None:
     assert not leaks(data, key)
     again = pickle.loads(data)
     assert again.parse().id == "agt_1" and again.status_code == 200
-    assert again.http_response.request.headers["authorization"] == REDACTED
+    assert again.response.request.headers["authorization"] == REDACTED
 
 
 # -- 6. default_headers in another letter case -------------------------------------------------
