@@ -50,9 +50,9 @@ class Connection:
 
     method: str = ""
     path: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict[str, str])
     #: perf_counter_ns() just before each part was written.
-    written_ns: list[int] = field(default_factory=list)
+    written_ns: list[int] = field(default_factory=list[int])
     #: True once the whole script ran (the body ended, or the hold ended by itself).
     completed: bool = False
     #: Set when the server noticed the client closed the connection (or the script ended).
