@@ -77,7 +77,7 @@ def test_parser_for_each_cast_to() -> None:
     assert [a.id for a in parser_for(list[Agent])(many)] == ["a"]
     assert parser_for(httpx.Response)(one) is one
     assert parser_for(None)(one) is None
-    for wrong in (str, dict, list, list[str], Agent(**{**_fields(), "id": "x"})):
+    for wrong in (str, dict, list, list[str], Agent.model_validate({**_fields(), "id": "x"})):
         with pytest.raises(TypeError, match="cast_to must be"):
             parser_for(wrong)
 

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from phoson import _wire as wire
 from phoson.testing import openapi
-from phoson.testing._app import _ROUTES
+from phoson.testing._app import _ROUTES  # pyright: ignore[reportPrivateUsage]
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 
@@ -41,7 +41,7 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
 def test_every_route_the_server_serves_is_documented(document: dict[str, Any]) -> None:
     """The server's routing table and the document list the same methods on the same paths,
     under the server's endpoint names (operationId)."""
-    served = set()
+    served: set[tuple[str, str, str]] = set()
     for template, methods in _ROUTES:
         names = iter(
             ["{agent_id}", "{mcp_id}"] if template[0] == "agents" else ["{conversation_id}"]

@@ -45,7 +45,7 @@ def runtime_imports(path: Path) -> set[str]:
         for statement in block.body
         for node in ast.walk(statement)
     }
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if id(node) in type_only:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import assert_type
 
+import httpx
 import respx
 
 from phoson import (
@@ -54,13 +55,13 @@ def mock_every_endpoint(api: respx.MockRouter) -> None:
     api.get("/conversations/conv_1").mock(return_value=json_response(200, CONVERSATION))
     api.patch("/conversations/conv_1").mock(return_value=json_response(200, CONVERSATION))
     api.delete("/conversations/conv_1").mock(return_value=json_response(204, None))
-    api.post("/conversations/conv_1/messages").mock(
-        side_effect=lambda request: (
-            event_stream_response(sse(ALL_EVENTS))
-            if b'"stream":true' in request.content
-            else json_response(200, MESSAGE)
-        )
-    )
+
+    def send_or_stream(request: httpx.Request) -> httpx.Response:
+        if b'"stream":true' in request.content:
+            return event_stream_response(sse(ALL_EVENTS))
+        return json_response(200, MESSAGE)
+
+    api.post("/conversations/conv_1/messages").mock(side_effect=send_or_stream)
     api.get("/conversations/conv_1/messages").mock(return_value=json_response(200, [MESSAGE]))
 
 
