@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import pickle
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -41,10 +42,11 @@ def build(cls: type[PhosonError]) -> PhosonError:
     """An instance of `cls` with every constructor parameter given a sample value."""
     arguments: list[Any] = []
     keywords: dict[str, Any] = {}
+    parameters: Mapping[str, inspect.Parameter]
     try:
         parameters = inspect.signature(cls).parameters
     except ValueError:  # Exception's own (*args) signature
-        parameters = {}  # type: ignore[assignment]
+        parameters = {}
     for name, parameter in parameters.items():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
@@ -84,7 +86,7 @@ def test_the_exception_list_is_not_empty() -> None:
 def test_models_keep_their_request_id_through_pickle() -> None:
     """A model from a response keeps its `request_id` (and unknown fields) after pickling."""
     agent = Agent.model_validate({**AGENT, "added_later": 1})
-    agent._request_id = "req_77"
+    agent._request_id = "req_77"  # pyright: ignore[reportPrivateUsage]  (as a response sets it)
     copy = pickle.loads(pickle.dumps(agent))
     assert copy == agent and request_id_of(copy) == "req_77"
     assert copy.model_extra == {"added_later": 1}
