@@ -63,7 +63,10 @@ def _phoson_namespace() -> dict[str, Any]:
     types imported only for type checkers."""
     namespace: dict[str, Any] = {}
     for info in pkgutil.walk_packages(phoson.__path__, "phoson."):
-        if info.name.endswith("__main__") or ".web" in info.name:
+        # Not the optional OpenTelemetry half (no public signature names its types; importing it
+        # at collection made CPython 3.11.7's parser fail later in the process: `SystemError:
+        # AST constructor recursion depth mismatch` in the canary test), nor web frameworks.
+        if info.name.endswith("__main__") or ".web" in info.name or info.name.endswith("._otel"):
             continue
         try:
             module = importlib.import_module(info.name)
