@@ -21,7 +21,7 @@ import contextlib
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def api(event_delay: float) -> Iterator[None]:
+def api(event_delay: float) -> Generator[None]:
     """PHOSON_API_KEY/PHOSON_BASE_URL as set, or a local server put into them."""
     if os.environ.get("PHOSON_API_KEY"):
         where = os.environ.get("PHOSON_BASE_URL") or "the default API URL"
