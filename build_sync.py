@@ -59,6 +59,8 @@ REPLACEMENTS = {
     # The slots in front of a pool (phoson/_slots.py): an anyio FIFO queue for tasks, a
     # threading one for threads.
     "AsyncSlotQueue": "SlotQueue",
+    # Where a task waits its turn, and a thread (a test seam: an interruption lands there).
+    "_await_turn": "_wait_for_turn",
     # What a pool belongs to (phoson/_ownership.py): the running event loop in one, the
     # process in the other.
     "acurrent_owner": "current_owner",
@@ -92,6 +94,10 @@ REPLACEMENTS = {
     "atry_hold": "try_hold",
     "ahold": "hold",
     "arelease": "release",
+    # close() called in the thread that holds the reader's hold: never, in the async half.
+    "aheld_here": "held_here",
+    # A retry's wait while opening: inside the cancel scope in one, woken by close() in the other.
+    "apause": "pause",
     # The typing seam of with_raw_response (phoson/_response.py): a coroutine's result differs.
     "araw_call": "raw_call",
     # The test-suite seams (tests/concurrency.py): tasks in one, threads in the other.

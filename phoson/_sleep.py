@@ -6,12 +6,18 @@ client. Both are looked up on this module at call time, so tests can replace the
 
 from __future__ import annotations
 
-import threading
 import time
+from typing import Protocol
 
 import anyio
 
-__all__ = ["asleep", "sleep"]
+__all__ = ["Wakeable", "asleep", "sleep"]
+
+
+class Wakeable(Protocol):
+    """What a blocking sleep may be woken by (a `threading.Event`, `_stream_closer.Wake`)."""
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 async def asleep(seconds: float) -> None:
@@ -19,7 +25,7 @@ async def asleep(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
-def sleep(seconds: float, until: threading.Event | None = None) -> None:
+def sleep(seconds: float, until: Wakeable | None = None) -> None:
     """Sleep, blocking the calling thread; return early once `until` is set."""
     if until is None:
         time.sleep(seconds)

@@ -138,8 +138,7 @@ class AsyncSlotQueue:
         waiter = _Waiter(event.set)
         queue.waiters.append(waiter)
         try:
-            with anyio.fail_after(within):
-                await event.wait()
+            await _await_turn(event, within)
             if not waiter.admitted:
                 raise SlotsClosed
         except BaseException as exc:
@@ -199,10 +198,15 @@ class SlotQueue:
         # The stream being opened may be closed from another thread meanwhile: that ends the
         # wait too (`_interrupt`), and the place in the queue is given up.
         watcher = WAIT_WATCHER.get()
-        if watcher is not None:
-            watcher.watch(lambda: self._interrupt(waiter))
         try:
-            woken = wake.acquire(timeout=-1 if within is None else max(within, 0.0))
+            if watcher is not None:
+                watcher.watch(lambda: self._interrupt(waiter))
+            woken = _wait_for_turn(wake, within)
+        except BaseException:
+            # Interrupted (Ctrl-C in the main thread, say): leave the queue, and pass on a
+            # place given meanwhile, so that no place is lost.
+            self._give_up(waiter)
+            raise
         finally:
             if watcher is not None:
                 watcher.watch(None)
@@ -213,6 +217,13 @@ class SlotQueue:
         if waiter.interrupted:
             raise WaitInterrupted
         raise SlotsClosed if woken else SlotTimeout
+
+    def _give_up(self, waiter: _Waiter) -> None:
+        with self._lock:
+            waiter.gave_up = True  # `give_back()` passes it over from now on
+            if waiter.admitted:
+                waiter.admitted = False
+                self._queue.give_back()
 
     def _interrupt(self, waiter: _Waiter) -> None:
         """End one thread's wait, unadmitted (its stream was closed)."""
@@ -230,3 +241,16 @@ class SlotQueue:
     def close(self) -> None:
         with self._lock:
             self._queue.close()
+
+
+async def _await_turn(event: anyio.Event, within: float | None) -> None:
+    """Wait until `event` is set, for at most `within` seconds (TimeoutError). An interruption
+    (cancellation, KeyboardInterrupt under trio) lands here (tests replace this function)."""
+    with anyio.fail_after(within):
+        await event.wait()
+
+
+def _wait_for_turn(wake: threading.Lock, within: float | None) -> bool:
+    """Block until `wake` is released (True) or `within` seconds pass (False). A wait in the
+    main thread is where Ctrl-C lands (tests replace this function to raise it here)."""
+    return wake.acquire(timeout=-1 if within is None else max(within, 0.0))

@@ -34,13 +34,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "WAIT_WATCHER",
+    "WAKE_READER",
     "Shielded",
     "StreamCloser",
     "WaitInterrupted",
     "WaitWatcher",
+    "Wake",
     "WakeOnClose",
     "shutdown_socket",
     "socket_of",
+    "wake_reader",
 ]
 
 
@@ -63,7 +66,7 @@ WAIT_WATCHER: ContextVar[WaitWatcher | None] = ContextVar("phoson_wait_watcher",
 class StreamCloser:
     """Mutual exclusion between a stream's reader and `close()`, and the way to wake the reader."""
 
-    __slots__ = ("_busy", "_idle", "_lock", "_scope", "_stop_wait", "_wake", "closing")
+    __slots__ = ("_busy", "_idle", "_is_mine", "_lock", "_scope", "_stop_wait", "closing")
 
     def __init__(self) -> None:
         #: True once `interrupt()` (so `close()`) or `stop()` was called: the reader stops at
@@ -71,14 +74,16 @@ class StreamCloser:
         #: at any await. (An attribute rather than a method: the reader checks it three times
         #: a chunk.)
         self.closing = False
-        self._lock = threading.Lock()  # the blocking half
-        # Ends a blocking reconnect wait; made by the first such wait (`sleep`), as most streams
-        # never wait and a `threading.Event` costs about 1 KiB.
-        self._wake: threading.Event | None = None
+        # The blocking half. Reentrant only so that `close()` can tell, without blocking,
+        # that this very thread holds it: a signal handler that interrupted the reader.
+        self._lock = threading.RLock()
+        self._is_mine: Callable[[], bool] = self._lock._is_owned  # type: ignore[attr-defined]
         self._busy = False  # the async half: held, and an event for whoever waits
         self._idle: anyio.Event | None = None
         self._scope: anyio.CancelScope | None = None  # the async reader's current wait
-        self._stop_wait: Callable[[], None] | None = None  # ends a blocking wait for a place
+        #: Ends the blocking reader's current wait (for a place in the pool, for an answer's
+        #: headers, before a retry or a reconnect): see `watch`.
+        self._stop_wait: Callable[[], None] | None = None
 
     def stop(self) -> None:
         """Mark the stream as closing without waking anyone (the reader itself gives up)."""
@@ -146,6 +151,26 @@ class StreamCloser:
     def release(self) -> None:
         self._lock.release()
 
+    # -- Whether the reader was interrupted in this very thread -------------------------------
+
+    def aheld_here(self) -> bool:
+        """Never, in the async half: a task that holds it cannot be running `close()`."""
+        return False
+
+    def held_here(self) -> bool:
+        """True when this thread holds it: `close()` was called by a signal handler that
+        interrupted the reader. Waiting for the reader would deadlock; `close()` leaves the
+        closing of the response to the reader, whose wait it ends."""
+        return self._is_mine()
+
+    def _reader_holds(self) -> bool:
+        if self._busy or self._is_mine():
+            return True
+        if self._lock.acquire(blocking=False):
+            self._lock.release()
+            return False
+        return True
+
     # -- Waking the reader --------------------------------------------------------------------
 
     def wake_on_close(self) -> WakeOnClose:
@@ -170,8 +195,9 @@ class StreamCloser:
         return Shielded()
 
     def watch(self, stop: Callable[[], None] | None) -> None:
-        """While the blocking reader waits for a place in the pool: `stop` ends that wait
-        (`close()` calls it; at once if the stream is closing already). None: the wait is over.
+        """While the blocking reader waits (for a place in the pool, for the answer's headers,
+        before a retry or a reconnect): `stop` ends that wait (`close()` calls it; at once if
+        the stream is closing already). None: the wait is over.
         """
         self._stop_wait = stop
         if stop is not None and self.closing:
@@ -180,18 +206,23 @@ class StreamCloser:
     def interrupt(self, response: httpx.Response | None) -> None:
         """Mark the stream as closing and end the reader's current wait, if any."""
         self.closing = True
-        wake = self._wake
-        if wake is not None:
-            wake.set()
         stop = self._stop_wait
         if stop is not None:
             stop()
         scope = self._scope
         if scope is not None:
             scope.cancel()
-        if response is not None and (self._lock.locked() or self._busy):
-            # The reader holds the closer: it may be waiting for bytes on this socket.
-            shutdown_socket(response)
+        if response is not None and self._reader_holds():
+            # The reader holds the closer: it may be waiting for bytes of this response.
+            wake_reader(response)
+
+    async def apause(self, seconds: float) -> None:
+        """Wait inside `wake_on_close()` (a retry while opening): its scope ends the wait."""
+        await _sleep.asleep(seconds)
+
+    def pause(self, seconds: float) -> None:
+        """Wait inside `wake_on_close()` (a retry while opening); `interrupt()` ends it."""
+        self.sleep(seconds)
 
     async def asleep(self, seconds: float) -> None:
         """Wait before a reconnect; `interrupt()` ends the wait early."""
@@ -199,15 +230,38 @@ class StreamCloser:
             await _sleep.asleep(seconds)
 
     def sleep(self, seconds: float) -> None:
-        """Wait before a reconnect; `interrupt()` ends the wait early."""
-        wake = self._wake
-        if wake is None:
-            self._wake = wake = threading.Event()
-            # `interrupt()` from another thread sets `closing` before it reads `_wake`: if it
-            # read None, `closing` is already true here.
-            if self.closing:
-                wake.set()
-        _sleep.sleep(seconds, until=wake)
+        """Wait before a reconnect or a retry; `interrupt()` ends the wait early."""
+        wake = Wake()
+        self.watch(wake.set)  # (set at once if the stream is closing already)
+        try:
+            _sleep.sleep(seconds, until=wake)
+        finally:
+            self.watch(None)
+
+
+class Wake:
+    """A wake-up for a waiting thread that any thread, or a signal handler, may give: a bare
+    lock, released once, where a `threading.Event` would take a second lock that the
+    interrupted thread may hold."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        try:
+            self._lock.release()
+        except RuntimeError:
+            pass  # given already
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until woken (True) or `timeout` seconds pass (False)."""
+        woken = self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0))
+        if woken:
+            self._lock.release()  # it stays given, for any later wait
+        return woken
 
 
 class WakeOnClose:
@@ -236,11 +290,16 @@ class WakeOnClose:
         scope, self._scope = self._scope, None
         self._closer._scope = None
         assert scope is not None
+        if exc_type is WaitInterrupted and self._closer.closing:
+            scope.__exit__(None, None, None)
+            return True  # a wait that saw the stream closing (and raised rather than wait)
         return bool(scope.__exit__(exc_type, exc, tb))
 
     def __enter__(self) -> None:
-        # A blocked read is woken by the socket shutdown; a wait for a place in the pool
-        # (`_slots.SlotQueue`) by `StreamCloser.watch`, found through this variable.
+        # A blocked read of the body is woken by `wake_reader`; the waits of a request being
+        # sent by `StreamCloser.watch`, which each of them finds through this variable: for a
+        # place in the pool (`_slots.SlotQueue`), for a turn to connect, for the answer's
+        # headers (the connection's socket, `_pool._WatchedStream`), before a retry.
         self._watching = WAIT_WATCHER.set(self._closer)
 
     def __exit__(
@@ -301,10 +360,23 @@ def socket_of(response: httpx.Response) -> socket.socket | TransportSocket | Non
     return None
 
 
-def shutdown_socket(response: httpx.Response) -> None:
-    """Shut the response's socket down (both ways), so a task or thread blocked reading it
-    wakes up."""
-    sock = socket_of(response)
+#: A response extension that an in-process transport (`phoson.testing`) may set: a function
+#: that wakes a thread blocked reading the response's body, as shutting a socket down does.
+WAKE_READER = "phoson.wake_reader"
+
+
+def wake_reader(response: httpx.Response) -> None:
+    """Wake a task or thread blocked reading the response: shut its socket down, or call the
+    transport's `WAKE_READER` when it has no socket."""
+    wake = response.extensions.get(WAKE_READER)
+    if wake is not None:
+        wake()
+    else:
+        shutdown_socket(socket_of(response))
+
+
+def shutdown_socket(sock: socket.socket | TransportSocket | None) -> None:
+    """Shut the socket down (both ways), so a task or thread blocked on it wakes up."""
     try:
         if isinstance(sock, socket.socket):
             # The plain socket's method: on a TLS socket, this leaves the TLS object alone.

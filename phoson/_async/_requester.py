@@ -27,6 +27,7 @@ from .._models import PhosonModel
 from .._options import check_call_options
 from .._redact import clean_cause
 from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
+from .._stream_closer import StreamCloser, WaitInterrupted
 from .._tracing import NO_SPAN, NO_TRACER, CallSpan, Tracer, make_tracer
 from .._types import RequestOptions
 from .._wire import Call, parse_model, parse_model_list
@@ -119,6 +120,7 @@ class AsyncRequester:
         idempotency_key: str | None = None,
         last_event_id: str | None = None,
         span: CallSpan = NO_SPAN,
+        closer: StreamCloser | None = None,
     ) -> httpx.Response:
         """Send `call` and return its 2xx response, retrying as `phoson._retry` allows.
 
@@ -128,6 +130,10 @@ class AsyncRequester:
         failure, once the retries are used up. Every attempt carries `X-Phoson-Retry-Count`
         (0 on the first); the server's `x-should-retry` overrides the retry policy. Every
         attempt and retry is noted on `span`.
+
+        `closer` is the stream's being opened, if any: once it is closing, nothing more is sent
+        and `WaitInterrupted` is raised (its `wake_on_close()` around this call swallows it);
+        a retry's wait ends when it closes.
         """
         # A plain call without per-call options, from this configuration's template (bench
         # `calls`: about 20 µs a call less than httpx's build_request); else the general way.
@@ -166,6 +172,8 @@ class AsyncRequester:
                     finally:
                         await response.aclose()  # a no-op once the whole body was read
             except httpx.HTTPError as exc:
+                if closer is not None and closer.closing:
+                    raise WaitInterrupted from None  # close() woke the wait: no retry
                 error: PhosonError = connection_error_from(exc, request.method, request.url)
                 cause = clean_cause(exc)  # redacted; not chained if it still shows a key
                 retryable = is_retryable_transport_error(exc)
@@ -212,7 +220,12 @@ class AsyncRequester:
                 max_retries,
                 error,
             )
-            await _sleep.asleep(delay)
+            if closer is None:
+                await _sleep.asleep(delay)
+                continue
+            await closer.apause(delay)
+            if closer.closing:
+                raise WaitInterrupted  # closed during the wait: nothing more is sent
 
     async def request_model(self, call: Call, options: RequestOptions, model: type[M]) -> M:
         """Send `call` and validate its body as `model`."""

@@ -195,6 +195,11 @@ class AsyncMessageStream(AsyncStreamUsage):
         #    Events already decoded but not yet delivered are dropped.
         closer.interrupt(self._response)
         self._pending = iter(())
+        if closer.aheld_here():
+            # A signal handler that interrupted the reader in this thread (blocking client):
+            # waiting for the reader would never end. The reader's wait is over; it closes the
+            # response itself as soon as it runs again (it sees `closing`).
+            return
         # 2. Once it has let go of the connection, close the response (even in a task being
         #    cancelled: the connection must go back to the pool).
         async with closer.shielded(), closer:
@@ -244,9 +249,11 @@ class AsyncMessageStream(AsyncStreamUsage):
                         idempotency_key=self._idempotency_key,
                         last_event_id=self._state.last_event_id or None,
                         span=self._span,
+                        closer=closer,
                     )
         except PhosonError as error:
-            self._fail(error)
+            if not closer.closing:  # (closed meanwhile: the reader ends quietly)
+                self._fail(error)
         if response is None:
             return  # closed while sending
         async with closer:
@@ -356,6 +363,7 @@ class AsyncMessageStream(AsyncStreamUsage):
             try:
                 chunks = self._chunks
                 if closer.closing or chunks is None:
+                    await self._close_response()  # (closed by a signal handler: see close())
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
@@ -373,6 +381,7 @@ class AsyncMessageStream(AsyncStreamUsage):
                 # `closer.closing` as still false from the check above, though another task or
                 # thread may have set it during the read.)
                 if self._closer.closing:
+                    await self._close_response()  # (closed by a signal handler: see close())
                     break
                 # 2. The run's final event: the loop ends now, and the pool reads the end of
                 #    the body in the background (its connection is kept if it ends soon). A

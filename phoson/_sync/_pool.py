@@ -38,8 +38,9 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self, cast
 
+import httpcore
 import httpx
 
 from .. import _ownership
@@ -47,11 +48,9 @@ from .._background import SETTLE_WITHIN, Finishing
 from .._exceptions import PhosonError, PhosonResponseValidationError
 from .._logging import logger
 from .._slots import SlotQueue, SlotsClosed, SlotTimeout
+from .._stream_closer import WAIT_WATCHER, shutdown_socket
 from .._streaming import is_event_stream
 from .._types import DEFAULT_LIMITS
-
-if TYPE_CHECKING:
-    import httpcore
 
 __all__ = ["Pool", "client_closed_error"]
 
@@ -282,6 +281,11 @@ class Pool:
         except BaseException:
             self._leave(slots, shard)
             raise
+        finally:
+            if stream:  # (only a stream being opened has a watcher: a plain call skips this)
+                watcher = WAIT_WATCHER.get()
+                if watcher is not None:
+                    watcher.watch(None)  # the wait for the headers is over (`_WatchedStream`)
         if not stream:
             # 3. A plain call: read the body straight from httpx's stream (no `_PooledBody`:
             #    bench `calls`, about 4 µs a call) and give the place back. A successful event
@@ -405,7 +409,7 @@ class _PacedConnects:
         try:
             if timeout is not None:
                 timeout = max(timeout - (time.monotonic() - started), 0.0)
-            return self._backend.connect_tcp(
+            stream = self._backend.connect_tcp(
                 host,
                 port,
                 timeout=timeout,
@@ -414,6 +418,7 @@ class _PacedConnects:
             )
         finally:
             self._turns.give_back()
+        return cast(httpcore.NetworkStream, _WatchedStream(stream))
 
     def connect_unix_socket(
         self,
@@ -427,6 +432,42 @@ class _PacedConnects:
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
+
+
+class _WatchedStream:
+    """A connection's network stream whose writes let a blocking stream being opened end the
+    wait for its answer's headers: each write hands the stream this thread is opening (the
+    `WAIT_WATCHER` its `wake_on_close()` set; the blocking client only, so a no-op here) a way
+    to shut this socket down, which `close()` from another thread calls.
+
+    Reads go straight to the network stream's own method (an attribute of the instance): no
+    extra call per chunk.
+    """
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+        self.read = stream.read
+        self.close = stream.close
+        self.get_extra_info = stream.get_extra_info
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        watcher = WAIT_WATCHER.get()
+        if watcher is not None:
+            watcher.watch(partial(_shut_down, self._stream))
+        return self._stream.write(buffer, timeout)
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return cast(httpcore.NetworkStream, _WatchedStream(tls))
+
+
+def _shut_down(stream: httpcore.NetworkStream) -> None:
+    shutdown_socket(stream.get_extra_info("socket"))
 
 
 def _close_all(shards: list[_Shard]) -> None:

@@ -197,6 +197,11 @@ class MessageStream(BlockingStreamUsage):
         #    Events already decoded but not yet delivered are dropped.
         closer.interrupt(self._response)
         self._pending = iter(())
+        if closer.held_here():
+            # A signal handler that interrupted the reader in this thread (blocking client):
+            # waiting for the reader would never end. The reader's wait is over; it closes the
+            # response itself as soon as it runs again (it sees `closing`).
+            return
         # 2. Once it has let go of the connection, close the response (even in a task being
         #    cancelled: the connection must go back to the pool).
         with closer.shielded(), closer:
@@ -246,9 +251,11 @@ class MessageStream(BlockingStreamUsage):
                         idempotency_key=self._idempotency_key,
                         last_event_id=self._state.last_event_id or None,
                         span=self._span,
+                        closer=closer,
                     )
         except PhosonError as error:
-            self._fail(error)
+            if not closer.closing:  # (closed meanwhile: the reader ends quietly)
+                self._fail(error)
         if response is None:
             return  # closed while sending
         with closer:
@@ -358,6 +365,7 @@ class MessageStream(BlockingStreamUsage):
             try:
                 chunks = self._chunks
                 if closer.closing or chunks is None:
+                    self._close_response()  # (closed by a signal handler: see close())
                     break
                 # 1. Read the next chunk; `close()` from elsewhere ends the wait.
                 try:
@@ -375,6 +383,7 @@ class MessageStream(BlockingStreamUsage):
                 # `closer.closing` as still false from the check above, though another task or
                 # thread may have set it during the read.)
                 if self._closer.closing:
+                    self._close_response()  # (closed by a signal handler: see close())
                     break
                 # 2. The run's final event: the loop ends now, and the pool reads the end of
                 #    the body in the background (its connection is kept if it ends soon). A

@@ -12,13 +12,13 @@ timeout is `ReadTimeout`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 from email.utils import formatdate
 
 import anyio
 import httpx
 
+from .._stream_closer import WAIT_WATCHER, WAKE_READER, Wake
 from ._app import App, Response
 from ._exchange import (
     STREAM_HEADERS,
@@ -86,10 +86,17 @@ class LocalTransport(httpx.BaseTransport):
         request_id = new_request_id()
         if len(body) > self._max_body_size:
             return _whole(request, too_large(), request_id)
-        # 2. Record it, take its faults, wait out a delay_headers fault.
+        # 2. Record it, take its faults, wait out a delay_headers fault. A socket's reader is
+        #    woken by shutting the socket down; here, by `wake`: a stream being opened may end
+        #    the wait for the headers (`WAIT_WATCHER`), its close() the wait for the next event
+        #    (`WAKE_READER`).
         admission = _admit(self._app, request, body)
         read_timeout = _read_timeout(request)
-        _wait(admission.delay, read_timeout, request)
+        wake = Wake()
+        watcher = WAIT_WATCHER.get()
+        if watcher is not None:
+            watcher.watch(wake.set)
+        _wait(admission.delay, read_timeout, request, wake)
         # 3. The answer: nothing (dropped), a whole response, or a stream read piece by piece.
         result = answer(self._app, admission)
         if result is None:
@@ -97,16 +104,21 @@ class LocalTransport(httpx.BaseTransport):
         if isinstance(result, Response):
             return _whole(request, result, request_id)
         writer = StreamWriter(self._app, result, admission.path)
-        pieces = self._stream(writer, read_timeout, request)
+        pieces = self._stream(writer, read_timeout, request, wake)
         return httpx.Response(
             200,
             headers=_stream_headers(request_id),
             stream=_EventBody(writer, pieces),
             request=request,
+            extensions={WAKE_READER: wake.set},
         )
 
     def _stream(
-        self, writer: StreamWriter, read_timeout: float | None, request: httpx.Request
+        self,
+        writer: StreamWriter,
+        read_timeout: float | None,
+        request: httpx.Request,
+        wake: Wake,
     ) -> Iterator[bytes]:
         outcome = "disconnected"  # what it stays if the client closes the response early
         try:
@@ -119,7 +131,7 @@ class LocalTransport(httpx.BaseTransport):
                     if piece:
                         yield piece
                 else:
-                    _wait(piece, read_timeout, request)
+                    _wait(piece, read_timeout, request, wake)
             if writer.cut:
                 outcome = "cut"
                 raise httpx.RemoteProtocolError(_CUT, request=request)
@@ -139,13 +151,16 @@ def _marking_last(writer: StreamWriter) -> Iterator[tuple[bytes | float, bool]]:
         current = following
 
 
-def _wait(seconds: float, read_timeout: float | None, request: httpx.Request) -> None:
-    """Sleep `seconds`, or raise ReadTimeout after `read_timeout` if that comes first."""
-    if read_timeout is not None and seconds > read_timeout:
-        time.sleep(read_timeout)
+def _wait(seconds: float, read_timeout: float | None, request: httpx.Request, wake: Wake) -> None:
+    """Sleep `seconds`, or raise ReadTimeout after `read_timeout` if that comes first; woken
+    (the client closed the stream), raise ReadError, as a socket shut down would."""
+    timed_out = read_timeout is not None and seconds > read_timeout
+    if timed_out:
+        seconds = read_timeout or 0.0
+    if wake.wait(seconds):
+        raise httpx.ReadError("the client closed the connection", request=request)
+    if timed_out:
         raise httpx.ReadTimeout("timed out", request=request)
-    if seconds > 0:
-        time.sleep(seconds)
 
 
 class _EventBody(httpx.SyncByteStream):

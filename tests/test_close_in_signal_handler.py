@@ -1,0 +1,117 @@
+"""close() from a signal handler (a graceful SIGTERM) while the main thread is inside that very
+stream (issue 21, observed case 6: the blocking client deadlocked on its own lock). The handler
+returns at once, the interrupted reader ends quietly and gives its connection back, and nothing
+more is sent. Plain tests: signal handlers run in the main thread, between two steps of
+whatever it was doing."""
+
+from __future__ import annotations
+
+import faulthandler
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+import httpx
+import pytest
+
+from phoson import MessageStream, PhosonClient, _sleep
+from phoson.testing import LocalPhosonServer
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(signal, "pthread_kill"), reason="needs signal.pthread_kill (POSIX)"
+)
+
+# The real waits, saved before the autouse `sleeps` fixture replaces them.
+REAL_SLEEP = _sleep.sleep
+
+
+@pytest.fixture
+def watchdog() -> Iterator[None]:
+    """A deadlock must fail the run, not hang it: dump the stacks and exit after 60 s."""
+    faulthandler.dump_traceback_later(60, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
+def read_until_signalled(stream: MessageStream, after: float) -> tuple[list[str], float]:
+    """Read `stream` in the main thread; `after` seconds in, SIGUSR1's handler closes it.
+    Returns the event types read and how long the handler took."""
+    assert threading.current_thread() is threading.main_thread()
+    took: list[float] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        started = time.monotonic()
+        stream.close()
+        took.append(time.monotonic() - started)
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(after, signal.pthread_kill, (main, signal.SIGUSR1))
+    received: list[str] = []
+    try:
+        timer.start()
+        for event in stream:
+            received.append(event.type)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)
+    assert took, "the stream ended before the signal came"
+    return received, took[0]
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["reading the body", "waiting for the headers", "waiting to retry", "waiting for a slot"],
+)
+def test_close_from_a_signal_handler_in_the_reading_thread(
+    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch, watchdog: None, where: str
+) -> None:
+    """Wherever the main thread is in the stream (blocked reading the body, waiting for the
+    response headers, waiting out a 503's Retry-After, waiting for the pool's only
+    connection), SIGUSR1's handler calls close(): it returns at once, the loop ends quietly
+    (after the one event sent before the pause, when reading), the stream is closed with its
+    response, no request is sent after it, and the connection serves the next call."""
+    monkeypatch.setattr(_sleep, "sleep", REAL_SLEEP)
+    client = PhosonClient(
+        api_key=server.api_key,
+        base_url=server.url,
+        limits=httpx.Limits(max_connections=1),
+        timeout=httpx.Timeout(60, pool=60),
+    )
+    try:
+        agent = client.agents.create(name="a", description="b")
+        conversation = client.conversations.create(agent.id).id
+        holder = None
+        if where == "reading the body":
+            server.event_delay = 30.0
+        elif where == "waiting for the headers":
+            server.delay_headers(30.0)
+        elif where == "waiting to retry":
+            server.fail_next(status=503, retry_after="30")
+        else:
+            holder = client.messages.stream(conversation, "one two")
+            holder.__enter__()  # holds the only connection
+        sent = len(server.stats.requests)
+        stream = client.messages.stream(conversation, "hi")
+        started = time.monotonic()
+        received, took = read_until_signalled(stream, 0.5)
+        assert time.monotonic() - started < 10
+        assert took < 1.0, f"close() in the handler took {took:.1f} s"
+        assert received == (["token"] if where == "reading the body" else [])
+        assert stream.closed
+        assert stream.response is None or stream.response.is_closed
+        time.sleep(0.3)
+        expected = sent if where == "waiting for a slot" else sent + 1
+        assert len(server.stats.requests) == expected, "a request went out after close()"
+        if holder is not None:
+            holder.close()
+        slots = client._requester.pool.slots
+        assert slots is not None
+        assert slots.in_use == 0 and slots.waiting == 0
+        assert len(client.agents.list()) >= 1  # the connection is free for the next call
+    finally:
+        server.event_delay = 0.0
+        client.close()
