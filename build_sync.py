@@ -68,7 +68,12 @@ REPLACEMENTS = {
     # Finishing a stream's body in the background (phoson/_background.py): a task in one, a
     # worker thread in the other.
     "astart": "start",
+    "AsyncClosable": "Closable",
     "asettled": "settled",
+    "aclose_for_loop": "close_for_loop",
+    # Work handed to an event loop from elsewhere (a finalizer, another thread); done at once in
+    # the blocking client.
+    "acall_soon": "call_soon",
     # phoson's httpx client with the SDK's defaults (phoson/_http_clients.py), one per kind.
     "DefaultAsyncHttpxClient": "DefaultHttpxClient",
     # httpx's async classes and their blocking twins (SyncByteStream keeps unasync's default).

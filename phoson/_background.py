@@ -39,7 +39,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
@@ -48,7 +48,20 @@ from ._logging import logger
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DRAIN_BYTES", "DRAIN_WITHIN", "SETTLE_WITHIN", "Finishing"]
+__all__ = ["DRAIN_BYTES", "DRAIN_WITHIN", "SETTLE_WITHIN", "AsyncClosable", "Closable", "Finishing"]
+
+
+class AsyncClosable(Protocol):
+    """What closes a finished stream's response (the stream's `_CloseWhenDropped`)."""
+
+    async def aclose(self) -> None: ...
+
+
+class Closable(Protocol):
+    """The blocking twin of `AsyncClosable`."""
+
+    def close(self) -> None: ...
+
 
 #: How long after the final event the end of the body may take to arrive, in seconds, for the
 #: connection to be kept. A server ends the body right after its final event (the same write,
@@ -83,7 +96,7 @@ class Finishing:
     def astart(
         self,
         chunks: AsyncIterator[bytes],
-        closer: AsyncGenerator[None, None],
+        closer: AsyncClosable,
         response: httpx.Response | None = None,
     ) -> None:
         """Read the rest of `chunks` (a body whose final event was read) in the background for
@@ -101,9 +114,7 @@ class Finishing:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _adrain(
-        self, chunks: AsyncIterator[bytes], closer: AsyncGenerator[None, None]
-    ) -> None:
+    async def _adrain(self, chunks: AsyncIterator[bytes], closer: AsyncClosable) -> None:
         try:
             with anyio.move_on_after(DRAIN_WITHIN):
                 size = 0
@@ -139,7 +150,7 @@ class Finishing:
     def start(
         self,
         chunks: Iterator[bytes],
-        closer: Generator[None, None],
+        closer: Closable,
         response: httpx.Response | None = None,
     ) -> None:
         """Read the rest of `chunks` in a worker thread for at most `DRAIN_WITHIN` s (the socket
@@ -163,10 +174,10 @@ class Finishing:
         reads end when the pool closes their connections."""
         with self._cond:
             draining = list(self._draining)
-        from ._stream_closer import shutdown_socket
+        from ._stream_closer import shutdown_socket, socket_of
 
         for response in draining:
-            shutdown_socket(response)
+            shutdown_socket(socket_of(response))
 
     def settled(self, within: float) -> None:
         """Wait until no drain is under way, for at most `within` seconds."""
@@ -178,7 +189,7 @@ class Finishing:
 
 def _drain(
     chunks: Iterator[bytes],
-    closer: Generator[None, None],
+    closer: Closable,
     response: httpx.Response | None,
 ) -> None:
     """The blocking half's drain, in a worker thread (see `Finishing.start`)."""
@@ -200,7 +211,7 @@ def _drain(
         _close_quietly(chunks, closer)
 
 
-async def _aclose_quietly(chunks: AsyncIterator[bytes], closer: AsyncGenerator[None, None]) -> None:
+async def _aclose_quietly(chunks: AsyncIterator[bytes], closer: AsyncClosable) -> None:
     try:
         if isinstance(chunks, AsyncGenerator):
             await chunks.aclose()
@@ -210,7 +221,7 @@ async def _aclose_quietly(chunks: AsyncIterator[bytes], closer: AsyncGenerator[N
         await closer.aclose()  # closes the response: the connection is kept if it was read
 
 
-def _close_quietly(chunks: Iterator[bytes], closer: Generator[None, None]) -> None:
+def _close_quietly(chunks: Iterator[bytes], closer: Closable) -> None:
     try:
         if isinstance(chunks, Generator):
             chunks.close()
@@ -314,7 +325,7 @@ class _Alarms:
                     return
 
     def _run(self) -> None:
-        from ._stream_closer import shutdown_socket
+        from ._stream_closer import shutdown_socket, socket_of
 
         cond = self._cond
         while True:
@@ -326,7 +337,7 @@ class _Alarms:
                     cond.wait(wait)  # (holding no response meanwhile: see `cancel`)
                     continue
                 response = heapq.heappop(self._heap)[2]
-            shutdown_socket(response)
+            shutdown_socket(socket_of(response))
             del response
 
 

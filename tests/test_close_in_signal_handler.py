@@ -35,6 +35,14 @@ def watchdog() -> Iterator[None]:
     faulthandler.cancel_dump_traceback_later()
 
 
+@pytest.fixture
+def own_server() -> Iterator[LocalPhosonServer]:
+    """A local server of the test's own: its 30 s waits outlast the test, and must not count
+    as open connections of the server the other tests share."""
+    with LocalPhosonServer() as server:
+        yield server
+
+
 def read_until_signalled(stream: MessageStream, after: float) -> tuple[list[str], float]:
     """Read `stream` in the main thread; `after` seconds in, SIGUSR1's handler closes it.
     Returns the event types read and how long the handler took."""
@@ -67,7 +75,7 @@ def read_until_signalled(stream: MessageStream, after: float) -> tuple[list[str]
     ["reading the body", "waiting for the headers", "waiting to retry", "waiting for a slot"],
 )
 def test_close_from_a_signal_handler_in_the_reading_thread(
-    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch, watchdog: None, where: str
+    own_server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch, watchdog: None, where: str
 ) -> None:
     """Wherever the main thread is in the stream (blocked reading the body, waiting for the
     response headers, waiting out a 503's Retry-After, waiting for the pool's only
@@ -76,8 +84,8 @@ def test_close_from_a_signal_handler_in_the_reading_thread(
     response, no request is sent after it, and the connection serves the next call."""
     monkeypatch.setattr(_sleep, "sleep", REAL_SLEEP)
     client = PhosonClient(
-        api_key=server.api_key,
-        base_url=server.url,
+        api_key=own_server.api_key,
+        base_url=own_server.url,
         limits=httpx.Limits(max_connections=1),
         timeout=httpx.Timeout(60, pool=60),
     )
@@ -86,15 +94,15 @@ def test_close_from_a_signal_handler_in_the_reading_thread(
         conversation = client.conversations.create(agent.id).id
         holder = None
         if where == "reading the body":
-            server.event_delay = 30.0
+            own_server.event_delay = 30.0
         elif where == "waiting for the headers":
-            server.delay_headers(30.0)
+            own_server.delay_headers(30.0)
         elif where == "waiting to retry":
-            server.fail_next(status=503, retry_after="30")
+            own_server.fail_next(status=503, retry_after="30")
         else:
             holder = client.messages.stream(conversation, "one two")
             holder.__enter__()  # holds the only connection
-        sent = len(server.stats.requests)
+        sent = len(own_server.stats.requests)
         stream = client.messages.stream(conversation, "hi")
         started = time.monotonic()
         received, took = read_until_signalled(stream, 0.5)
@@ -105,7 +113,7 @@ def test_close_from_a_signal_handler_in_the_reading_thread(
         assert stream.response is None or stream.response.is_closed
         time.sleep(0.3)
         expected = sent if where == "waiting for a slot" else sent + 1
-        assert len(server.stats.requests) == expected, "a request went out after close()"
+        assert len(own_server.stats.requests) == expected, "a request went out after close()"
         if holder is not None:
             holder.close()
         slots = client._requester.pool.slots
@@ -113,5 +121,5 @@ def test_close_from_a_signal_handler_in_the_reading_thread(
         assert slots.in_use == 0 and slots.waiting == 0
         assert len(client.agents.list()) >= 1  # the connection is free for the next call
     finally:
-        server.event_delay = 0.0
+        own_server.event_delay = 0.0
         client.close()

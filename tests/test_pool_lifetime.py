@@ -7,6 +7,7 @@ functions rather than tests under tests/_async (which run inside a loop).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import threading
@@ -210,3 +211,135 @@ def test_fork_async_client_with_a_running_loop(server: LocalPhosonServer) -> Non
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
+
+
+def test_concurrent_event_loops_never_close_each_others_connections(
+    server: LocalPhosonServer,
+) -> None:
+    """Two threads each run an event loop (asyncio in one, trio in the other) over one
+    AsyncPhosonClient at the same time: while one loop reads a slow stream, the other loop
+    starts, calls, streams and ends. The first stream reads to its end with no resume (the
+    server sees no second request for it: its connection was never closed by the other
+    loop), and each loop's connections are closed as that loop ends (issue 21, case 8)."""
+    server.event_delay = 0.02
+    client = AsyncPhosonClient(api_key=server.api_key, base_url=server.url)
+    try:
+
+        async def setup() -> tuple[str, str]:
+            agent = await client.agents.create(name="a", description="b")
+            one = await client.conversations.create(agent.id)
+            two = await client.conversations.create(agent.id)
+            return one.id, two.id
+
+        first, second = asyncio.run(setup())
+        content = " ".join(f"word{n}" for n in range(30))
+        streaming = threading.Event()
+        other_done = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        async def slow_stream() -> None:
+            async with client.messages.stream(first, content) as stream:
+                tokens = []
+                async for event in stream:
+                    if event.type == "token":
+                        tokens.append(event.content)
+                        streaming.set()
+                        if len(tokens) == 3:  # the other loop comes and goes meanwhile
+                            await trio.to_thread.run_sync(other_done.wait, 20)
+                outcome["text"] = "".join(tokens)
+
+        async def other_loop() -> None:
+            for _ in range(5):
+                await client.agents.list()
+            await client.messages.stream(second, "hi").until_done()
+            gc.collect()  # whatever the other loop dropped is finalized now
+
+        def run_other() -> None:
+            assert streaming.wait(10)
+            try:
+                asyncio.run(other_loop())
+                gc.collect()
+            finally:
+                other_done.set()
+
+        before = len(server.stats.requests)
+        thread = threading.Thread(target=run_other)
+        thread.start()
+        trio.run(slow_stream)
+        thread.join(10)
+        assert outcome["text"] == reply_text(content)
+        stream_requests = [
+            r
+            for r in server.stats.requests[before:]
+            if r.method == "POST" and r.path.endswith("/messages")
+        ]
+        assert len(stream_requests) == 2, "a stream was resumed: its connection was closed"
+        assert _poll(lambda: server.stats.open_connections == 0)
+    finally:
+        server.event_delay = 0.0
+        asyncio.run(client.close())
+
+
+def test_no_warning_names_a_phoson_internal_under_trio(server: LocalPhosonServer) -> None:
+    """Under trio, with every warning shown: a stream dropped unclosed gives its connection
+    back, and one client used by successive and concurrent trio runs closes its connections
+    at each run's end, without a ResourceWarning naming phoson's private code (issue 21,
+    case 11)."""
+    client = AsyncPhosonClient(api_key=server.api_key, base_url=server.url)
+
+    async def drop_a_stream(conversation: str) -> None:
+        stream = client.messages.stream(conversation, "one two three")
+        assert (await stream.__anext__()).type == "token"
+        del stream  # dropped unclosed, mid-run
+        gc.collect()
+        for _ in range(10):
+            await trio.sleep(0.01)
+        await client.agents.list()  # the dropped stream's connection came back
+        gc.collect()
+
+    async def setup() -> str:
+        agent = await client.agents.create(name="a", description="b")
+        return (await client.conversations.create(agent.id)).id
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        conversation = trio.run(setup)
+        trio.run(drop_a_stream, conversation)
+        threads = [
+            threading.Thread(target=trio.run, args=(drop_a_stream, conversation)) for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        trio.run(client.close)
+        gc.collect()
+    named = [str(w.message) for w in caught if "phoson" in str(w.message)]
+    assert named == []
+    assert _poll(lambda: server.stats.open_connections == 0)
+
+
+@needs_fork
+def test_a_forked_child_drops_the_parents_connections_without_a_warning(
+    server: LocalPhosonServer,
+) -> None:
+    """A PhosonClient with keep-alive connections open is used in a child after os.fork()
+    with every warning shown: the child's calls work on connections of its own, and dropping
+    the parent's prints no `ResourceWarning: unclosed <socket ...>` (issue 27, item 12); the
+    parent's connection still serves the parent."""
+    client = PhosonClient(api_key=server.api_key, base_url=server.url, max_retries=0)
+    agent = client.agents.create(name="parent", description="p").id
+    assert server.stats.open_connections == 1
+
+    def in_child() -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert client.agents.get(agent).id == agent
+            gc.collect()
+            client.close()
+            gc.collect()
+        return [f"{w.category.__name__}: {w.message}" for w in caught]
+
+    assert _fork(in_child)() == []
+    assert client.agents.get(agent).id == agent
+    client.close()

@@ -25,6 +25,7 @@ from typing import NoReturn, Self, cast
 
 import httpx
 
+from .. import _ownership
 from .._config import new_idempotency_key
 from .._exceptions import (
     PhosonError,
@@ -51,17 +52,30 @@ __all__ = ["AsyncMessageStream"]
 QUOTE_BYTES = 2048
 
 
-async def _close_when_dropped(response: httpx.Response) -> AsyncGenerator[None, None]:
-    """Closes `response` when this generator is closed, or when the stream holding it is
-    garbage-collected unclosed: the event loop finalizes an unfinished generator (a plain
-    generator is closed when collected), so an abandoned stream gives its connection back."""
-    try:
-        yield
-    finally:
-        try:
-            await response.aclose()
-        except httpx.HTTPError:
-            pass  # the connection broke while closing: it is gone either way
+class _CloseWhenDropped:
+    """Closes `response` when closed, or, left unclosed by a stream that was garbage-collected,
+    soon after in the response's own event loop: so an abandoned stream gives its connection
+    back. (Not a generator: some event loops warn, naming it, when the collector finalizes
+    one of theirs.)"""
+
+    __slots__ = ("_generation", "_owner", "response")
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response: httpx.Response | None = response
+        self._owner = _ownership.acurrent_owner()
+        self._generation = _ownership.fork_generation
+
+    async def aclose(self) -> None:
+        response, self.response = self.response, None
+        if response is not None:
+            try:
+                await response.aclose()
+            except httpx.HTTPError:
+                pass  # the connection broke while closing: it is gone either way
+
+    def __del__(self) -> None:
+        if self.response is not None and self._generation == _ownership.fork_generation:
+            _ownership.acall_soon(self._owner, self.aclose)
 
 
 class AsyncMessageStream(AsyncStreamUsage):
@@ -94,7 +108,7 @@ class AsyncMessageStream(AsyncStreamUsage):
         # The latest response, kept after it is closed: its status and headers stay readable.
         self._last_response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
-        self._guard: AsyncGenerator[None, None] | None = None
+        self._guard: _CloseWhenDropped | None = None
         self._pending: Iterator[ServerSentEvent] = iter(())
         self._request_id: str | None = None
         self._reconnects = 0
@@ -258,8 +272,7 @@ class AsyncMessageStream(AsyncStreamUsage):
             return  # closed while sending
         async with closer:
             # 2. Closed while the request was on its way: give the response straight back.
-            self._guard = _close_when_dropped(response)
-            await anext(self._guard)
+            self._guard = _CloseWhenDropped(response)
             self._response = self._last_response = response
             self._read_wait = closer.wake_for_read(response)
             if closer.closing:

@@ -6,13 +6,14 @@ The pool holds the `httpx` client (and so the connections) and the slot queue in
 front of it. docs/scaling.md explains the design; in short:
 
 - **Owner.** Connections belong to what opened them: an event loop for the coroutine client,
-  the process for the blocking one (`phoson._ownership.current_owner`). The first request binds
-  the pool to its owner; a request from another owner (a second event loop, for example) gets a
-  fresh `httpx` client, and the old one is dropped without being touched, since its loop may be
-  closed.
+  the process for the blocking one (`phoson._ownership.current_owner`). The pool keeps one set
+  of connections (and slot queue) per event loop: several loops may use one client at the same
+  time (threads each running an event loop of their own, `async_to_sync`), and none touches
+  another's connections. A loop's connections are closed in that loop as it ends.
 - **Fork.** In the child of `os.fork()` the pool starts afresh as well: the child never reads,
   writes or closes the parent's connections (closing a TLS connection writes to the socket
-  both processes share). A stream opened before the fork cannot be read in the child.
+  both processes share); it only lets go of its copies of their file descriptors. A stream
+  opened before the fork cannot be read in the child.
 - **Shards.** The connections are split among `httpx` clients of at most `SHARD_SIZE` (100)
   each, made when first needed: httpcore's work per request grows with the connections of its
   pool, so ten pools of 100 cost a tenth of one of 1,000 (docs/scaling.md has the figures).
@@ -24,8 +25,9 @@ front of it. docs/scaling.md explains the design; in short:
   wait in FIFO order in `phoson._slots` and are admitted one by one as connections come
   back. A wait longer than the pool timeout raises `PhosonTimeoutError` saying the pool is
   exhausted.
-- **Closing.** `close()` closes the `httpx` client when it belongs to this loop (or to no loop
-  yet); any later call raises `PhosonError` ("... client is closed ...").
+- **Closing.** `close()` closes the connections of the running loop (or of the process) now,
+  and has every other live loop close its own; any later call raises `PhosonError` ("...
+  client is closed ...").
 
 A caller's own `http_client=` is used as it is: never renewed, never closed, never queued for a slot.
 """
@@ -33,6 +35,8 @@ A caller's own `http_client=` is used as it is: never renewed, never closed, nev
 from __future__ import annotations
 
 import math
+import os
+import socket
 import ssl
 import threading
 import time
@@ -44,7 +48,7 @@ import httpcore
 import httpx
 
 from .. import _ownership
-from .._background import SETTLE_WITHIN, Finishing
+from .._background import SETTLE_WITHIN, Closable, Finishing
 from .._exceptions import PhosonError, PhosonResponseValidationError
 from .._logging import logger
 from .._slots import SlotQueue, SlotsClosed, SlotTimeout
@@ -61,12 +65,12 @@ SHARD_SIZE = 100
 #: accept queue of common servers (nginx's default is 511), and enough to keep a burst as fast
 #: as opening them all at once (docs/scaling.md has the measurements).
 CONNECTS_AT_ONCE = 256
-#: The owner of a pool that has sent nothing yet: the first request's event loop adopts it.
+#: The owner of connections that have sent nothing yet: the first request's event loop adopts
+#: them.
 _UNBOUND = object()
-#: The owner of a pool inherited across `os.fork()`: it is replaced before its next use.
-_FORKED = object()
-#: Loop-end handles inherited from the parent process, kept so they are never finalized.
-_INHERITED: list[object] = []
+#: The owner of connections inherited across `os.fork()`, or whose loop has ended: they are
+#: replaced before their next use.
+_GONE = object()
 
 
 def client_closed_error() -> PhosonError:
@@ -87,6 +91,21 @@ class _Shard:
         self.capacity = capacity
         self.connect_turns = connect_turns
         self.in_use = 0
+
+
+class _Connections:
+    """A pool's `httpx` clients (shards) and slot queue in one event loop (or, for the blocking
+    client, in the process)."""
+
+    __slots__ = ("finishing", "hooked", "owner", "shards", "slots")
+
+    def __init__(self, owner: object, shards: list[_Shard], slots: SlotQueue | None) -> None:
+        self.owner = owner
+        self.shards = shards
+        self.slots = slots
+        self.hooked = False  # closed at its loop's end (`_ownership.aclose_at_loop_end`)
+        #: Stream bodies being read to their end after their final event (the pool's `finish`).
+        self.finishing = Finishing()
 
 
 class Pool:
@@ -112,33 +131,32 @@ class Pool:
         self._lock = threading.Lock()
         self._given = http_client
         self._ssl_context: ssl.SSLContext | None = None
-        self._shards, self._slots = self._new_connections()
-        #: Stream bodies being read to their end after their final event (`finish`).
-        self._finishing = Finishing()
-        self._owner: object = _UNBOUND
-        #: Closes the current `httpx` clients when their event loop ends (see `_ownership`).
-        self._loop_end: Generator[None, None] | None = None
+        #: The connections of the loop that sent last (checked first: usually the only one).
+        self._current = self._new_connections(_UNBOUND)
+        #: Every event loop's connections (one entry for the blocking client).
+        self._by_owner: dict[object, _Connections] = {}
+        self._forked = False
         self.closed: bool = False
         _ownership.call_after_fork(self)
 
     @property
     def http_client(self) -> httpx.Client:
         """The current (first) `httpx` client: the one a request from this loop would use."""
-        return self._shards[0].http
+        return self._current.shards[0].http
 
     @property
     def slots(self) -> SlotQueue | None:
         """The current slot queue (None for a caller's `http_client=`)."""
-        return self._slots
+        return self._current.slots
 
-    def _new_connections(self) -> tuple[list[_Shard], SlotQueue | None]:
+    def _new_connections(self, owner: object) -> _Connections:
         """A fresh first shard and slot queue (a caller's client is its own only shard, with
         no queue)."""
         if self._given is not None:
-            return [_Shard(self._given, 0, None)], None
+            return _Connections(owner, [_Shard(self._given, 0, None)], None)
         slots = self._limits.max_connections
         queue = SlotQueue(slots) if slots else None
-        return [self._new_shard(0, SlotQueue(CONNECTS_AT_ONCE))], queue
+        return _Connections(owner, [self._new_shard(0, SlotQueue(CONNECTS_AT_ONCE))], queue)
 
     def _new_shard(self, index: int, connect_turns: SlotQueue) -> _Shard:
         limits = self._limits
@@ -174,46 +192,61 @@ class Pool:
         _pace_connects(http, connect_turns)
         return http
 
-    def _bind(self) -> tuple[list[_Shard], SlotQueue | None]:
-        """The shards and slot queue for a request from the running loop, renewed if the pool was
-        opened by another loop or inherited across a fork."""
+    def _bind(self) -> _Connections:
+        """The connections for a request from the running loop: made at its first request, or
+        renewed after a fork or after that loop ended."""
         if self.closed:
             raise client_closed_error()
         owner = _ownership.current_owner()
-        if self._owner is owner:
-            return self._shards, self._slots
+        current = self._current
+        if current.owner is owner:
+            return current
         with self._lock:
-            if self._owner is _UNBOUND:
-                self._owner = owner
-            elif self._owner is not owner:
-                if not self._own_http:
-                    # A caller's client cannot be re-created: use it as it is (docs/scaling.md).
-                    if self._owner is _FORKED:
-                        logger.warning(
-                            "phoson: the http_client= given to this client was created before "
-                            "os.fork(); the two processes now share its connections. Create "
-                            "the httpx client after the fork, or let phoson create it."
-                        )
-                    self._owner = owner
+            if not self._own_http:
+                # A caller's client cannot be re-created: use it as it is (docs/scaling.md).
+                if self._forked:
+                    self._forked = False
+                    logger.warning(
+                        "phoson: the http_client= given to this client was created before "
+                        "os.fork(); the two processes now share its connections. Create "
+                        "the httpx client after the fork, or let phoson create it."
+                    )
+                current.owner = owner
+                return current
+            found = self._by_owner.get(owner)
+            if found is None:
+                if current.owner is _UNBOUND:
+                    found = current  # the first request adopts the connections made up front
+                    found.owner = owner
                 else:
-                    # Drop the old clients untouched: their loop may be closed, or in another
-                    # process. Their sockets are released when they are garbage collected.
-                    why = "os.fork()" if self._owner is _FORKED else "another event loop"
-                    logger.debug("phoson: new connection pool (the old one belongs to %s)", why)
-                    (self._shards, self._slots), self._owner = self._new_connections(), owner
-                    self._finishing = Finishing()
-                    self._loop_end = None
-            return self._shards, self._slots
+                    why = "after os.fork()" if self._forked else "for another event loop"
+                    logger.debug("phoson: new connections %s", why)
+                    found = self._new_connections(owner)
+                self._by_owner[owner] = found
+            self._current = found
+            return found
+
+    def close_for_loop(self, owner: object) -> None:
+        """The event loop `owner` is ending: close its connections, in it."""
+        with self._lock:
+            connections = self._by_owner.pop(owner, None)
+        if connections is not None:
+            connections.owner = _GONE  # (the loop object might run again: renew them then)
+            _close_all(connections.shards)
 
     def after_fork_in_child(self) -> None:
-        """Called in the child of `os.fork()`: forget the parent's connections."""
+        """Called in the child of `os.fork()`: forget the parent's connections, letting go of
+        the child's copies of their sockets without a byte written (`_let_go`)."""
         self._lock = threading.Lock()  # another thread of the parent may have held it
-        self._owner = _FORKED
-        self._finishing = Finishing()  # the parent's drains run in the parent
-        # The parent's loop-end handle must never be finalized here: that would schedule work
-        # on the parent's loop. Keep it for the life of the child process.
-        _INHERITED.append(self._loop_end)
-        self._loop_end = None
+        self._forked = True
+        if not self._own_http:
+            return  # the caller's: left as they are (a warning says so at the next request)
+        inherited = [*self._by_owner.values(), self._current]
+        self._by_owner = {}
+        self._current.owner = _GONE
+        for connections in inherited:
+            for shard in connections.shards:
+                _let_go(shard.http)
 
     def _take_shard(self, shards: list[_Shard]) -> _Shard:
         """Count a request in the first shard with a free connection, created if need be.
@@ -250,13 +283,15 @@ class Pool:
         and refused (`PhosonResponseValidationError`). A streamed one keeps its place until its
         body is closed.
         """
-        shards, slots = self._bind()
-        if self._loop_end is None and self._own_http:
-            self._loop_end = _ownership.close_at_loop_end(partial(_close_all, shards))
-        if self._finishing.count:
+        connections = self._bind()
+        shards, slots = connections.shards, connections.slots
+        if not connections.hooked and self._own_http:
+            connections.hooked = True
+            _ownership.close_at_loop_end(self)
+        if connections.finishing.count:
             # A stream of this pool ended a moment ago and its body's end is being read: give
             # it a moment, so that this request reuses its connection rather than opening one.
-            self._finishing.settled(SETTLE_WITHIN)
+            connections.finishing.settled(SETTLE_WITHIN)
         # 1. Wait for a place in the pool (at once, unless every connection is in use).
         if slots is None:
             shard = shards[0]
@@ -314,13 +349,18 @@ class Pool:
         self,
         response: httpx.Response,
         chunks: Iterator[bytes],
-        closer: Generator[None, None],
+        closer: Closable,
     ) -> None:
         """Take over a streamed response whose run has finished: read the rest of its body
         (`chunks`) in the background, for a moment, then close it (closing `closer` does). The
         connection comes back to the pool if the body ended, and is closed if it did not
-        (`phoson._background`); the response's place in the pool is given back then."""
-        self._finishing.start(chunks, closer, response)
+        (`phoson._background`); the response's place in the pool is given back then. The
+        drain counts among the running loop's (a request of that loop waits for it a moment)."""
+        owner = _ownership.current_owner()
+        connections = self._current
+        if connections.owner is not owner:
+            connections = self._by_owner.get(owner) or connections
+        connections.finishing.start(chunks, closer, response)
 
     def _exhausted(self, request: httpx.Request) -> httpx.PoolTimeout:
         waited = request.extensions.get("timeout", {}).get("pool")
@@ -339,19 +379,55 @@ class Pool:
         )
 
     def close(self) -> None:
-        """Close the `httpx` client if it is ours and belongs to this loop; idempotent."""
+        """Close our `httpx` clients: this loop's now, every other live loop's in that loop,
+        soon (a caller's are left open); idempotent. Requests waiting for a connection in
+        this loop fail at once."""
         if self.closed:
             return
         self.closed = True
-        if self._slots is not None:
-            self._slots.close()  # requests waiting for a connection fail at once
-        self._finishing.interrupt()  # bodies still being read after their final event
-        if self._own_http and self._owner in (_UNBOUND, _ownership.current_owner()):
-            handle, self._loop_end = self._loop_end, None
-            if handle is not None:
-                handle.close()  # runs its clean-up now, instead of at the loop's end
-            _close_all(self._shards)
-        # Otherwise it belongs to a caller, another event loop or the parent process: leave it.
+        owner = _ownership.current_owner()
+        with self._lock:
+            everyone = list(self._by_owner.values())
+            self._by_owner = {}
+            if self._current.owner is _UNBOUND:
+                everyone.append(self._current)
+        for connections in everyone:
+            if connections.owner is owner or connections.owner is _UNBOUND:
+                if connections.slots is not None:
+                    connections.slots.close()  # requests waiting for a connection fail at once
+                connections.finishing.interrupt()  # bodies still read after their final event
+                if self._own_http:
+                    _close_all(connections.shards)
+            elif self._own_http:
+                # Another event loop's, running in another thread: closed in that loop.
+                _ownership.call_soon(connections.owner, partial(_close_in_loop, connections))
+
+
+def _close_in_loop(connections: _Connections) -> None:
+    if connections.slots is not None:
+        connections.slots.close()
+    connections.finishing.interrupt()
+    _close_all(connections.shards)
+
+
+def _let_go(http: httpx.Client) -> None:
+    """In a child process after `os.fork()`: close the child's copies of the file descriptors
+    of the parent's connections in `http`, without a byte written (no TLS close, no shutdown:
+    the parent's connections stay as they are), so that dropping them later neither touches
+    the parent's sockets nor warns "unclosed socket". Reaches into httpcore's pool (httpx 0.28,
+    httpcore 1, as `_pace_connects` does); whatever is not found is left to the collector."""
+    pool: Any = getattr(getattr(http, "_transport", None), "_pool", None)
+    for connection in list(getattr(pool, "_connections", ())):
+        protocol = getattr(connection, "_connection", None)
+        stream = getattr(protocol, "_network_stream", None)
+        if stream is None:
+            continue
+        try:
+            sock = stream.get_extra_info("socket")
+        except Exception:  # pragma: no cover (a stream that cannot say)
+            continue
+        if isinstance(sock, socket.socket) and sock.fileno() >= 0:
+            os.close(sock.detach())
 
 
 def _event_stream_for_plain_call(response: httpx.Response) -> PhosonResponseValidationError:

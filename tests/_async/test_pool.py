@@ -69,7 +69,7 @@ class SlowConnects:
 
 def slow_connects(client: AsyncPhosonClient, delay: float) -> SlowConnects:
     """Slow down the connects of the client's (only) httpx client, under phoson's pacing."""
-    (shard,) = client._requester.pool._shards
+    (shard,) = client._requester.pool._current.shards
     paced = shard.http._transport._pool._network_backend  # type: ignore[attr-defined]
     # The pacing is in place with the httpx and httpcore installed (it reaches into both).
     assert isinstance(paced, _pool._PacedConnects)
@@ -117,7 +117,12 @@ async def test_more_streams_than_connections_all_complete(
         # connection until it notices, so its count may lag the pool's by a few (without the
         # pool's limit it would reach the number of threads).
         assert 0 < peak <= 2 * CONNECTIONS
-        assert [shard.capacity for shard in client._requester.pool._shards] == [16, 16, 16, 2]
+        assert [shard.capacity for shard in client._requester.pool._current.shards] == [
+            16,
+            16,
+            16,
+            2,
+        ]
 
 
 async def test_new_connections_are_opened_a_few_at_a_time(
@@ -260,7 +265,9 @@ async def test_a_finished_stream_is_freed_without_the_garbage_collector(
                     dropped = weakref.ref(response)
                 # A stream read to its final event leaves its body's end to the pool, which
                 # reads it in the background (phoson._background): let it finish.
-                assert await apoll_until(lambda: client._requester.pool._finishing.count == 0)
+                assert await apoll_until(
+                    lambda: client._requester.pool._current.finishing.count == 0
+                )
                 del stream, response
                 assert dropped() is None, "the response outlived its stream"
             finally:

@@ -217,9 +217,6 @@ async def test_close_before_use_sends_nothing(
 # -- 11. Dropped and misdirected responses give their connection back ------------------------
 
 
-# Trio warns as it finalizes an abandoned stream's closer (asking for a `with` block); the
-# release of the connection is what this test is about.
-@pytest.mark.filterwarnings("ignore:Async generator:ResourceWarning")
 async def test_a_dropped_stream_gives_its_connection_back(scripted: ScriptedServer) -> None:
     """A stream entered (or read once) and then dropped unclosed frees its pooled connection:
     with a pool of one, the next call gets the connection instead of waiting for it."""

@@ -138,7 +138,7 @@ def test_a_body_that_ends_late_or_never_costs_its_connection_not_the_loop(
         assert poll_until(lambda: gate.in_use == 0, 5)
         second = [event for event in client.messages.stream("conv_1", "hi")]
         assert isinstance(second[-1], RunDoneEvent)
-        assert poll_until(lambda: pool._finishing.count == 0 and gate.in_use == 0, 5)
+        assert poll_until(lambda: pool._current.finishing.count == 0 and gate.in_use == 0, 5)
     assert scripted.requests == 2 and scripted.accepted == 2
 
 
@@ -178,7 +178,7 @@ def test_any_sequence_of_tails_keeps_the_slot_count_exact(
             for _ in tails:
                 texts = [text for text in client.messages.stream("conv_1", "hi").text_stream]
                 assert texts == ["Hello ", "world"]
-            assert poll_until(lambda: pool._finishing.count == 0, 5)
+            assert poll_until(lambda: pool._current.finishing.count == 0, 5)
             assert pool.slots is not None and pool.slots.in_use == 0
             # The connections not taken up again were closed: all but the last are gone.
             assert poll_until(
@@ -200,9 +200,9 @@ def test_closing_the_client_ends_a_drain_under_way(
     events = [event for event in client.messages.stream("conv_1", "hi")]
     assert isinstance(events[-1], RunDoneEvent)
     pool = client._requester.pool
-    assert pool._finishing.count == 1
+    assert pool._current.finishing.count == 1
     started = time.monotonic()
     client.close()
     assert poll_until(scripted.connections[0].gone.is_set, 10)
-    assert poll_until(lambda: pool._finishing.count == 0, 10)
+    assert poll_until(lambda: pool._current.finishing.count == 0, 10)
     assert time.monotonic() - started < 10

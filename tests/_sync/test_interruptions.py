@@ -8,6 +8,7 @@ send its headers) and with the socket-less test transport."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,6 +20,14 @@ from tests.concurrency import checkpoint, gather, poll_until
 
 # The real waits, saved before the autouse `sleeps` fixture replaces them.
 REAL_ASLEEP, REAL_SLEEP = _sleep.sleep, _sleep.sleep
+
+
+@pytest.fixture
+def own_server() -> Iterator[LocalPhosonServer]:
+    """A local server of the test's own: its 30 s waits outlast the test, and must not count
+    as open connections of the server the other tests share."""
+    with LocalPhosonServer() as server:
+        yield server
 
 
 def one_connection(server: LocalPhosonServer, **options: object) -> PhosonClient:
@@ -70,17 +79,17 @@ def test_ctrl_c_while_a_call_waits_for_a_connection_loses_no_connection(
 
 
 def test_close_during_the_retry_wait_after_a_503_sends_nothing_more(
-    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
+    own_server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The stream's first request gets a 503 with `Retry-After: 30`; close() from another task
     (another thread for the blocking client) during that wait ends it at once: the reader ends
     quietly, and no second request is sent, then or later."""
     monkeypatch.setattr(_sleep, "sleep", REAL_ASLEEP)
     monkeypatch.setattr(_sleep, "sleep", REAL_SLEEP)
-    with PhosonClient(api_key=server.api_key, base_url=server.url) as client:
+    with PhosonClient(api_key=own_server.api_key, base_url=own_server.url) as client:
         conversation = new_conversation(client)
-        server.fail_next(status=503, retry_after="30")
-        before = len(server.stats.requests)
+        own_server.fail_next(status=503, retry_after="30")
+        before = len(own_server.stats.requests)
         stream = client.messages.stream(conversation, "hi")
         received: list[str] = []
         started = time.monotonic()
@@ -91,7 +100,7 @@ def test_close_during_the_retry_wait_after_a_503_sends_nothing_more(
             return "ended"
 
         def stop() -> str:
-            assert poll_until(lambda: len(server.stats.requests) == before + 1)
+            assert poll_until(lambda: len(own_server.stats.requests) == before + 1)
             poll_until(lambda: False, 0.2)  # the reader is in its 30 s wait now
             stream.close()
             return "closed"
@@ -100,21 +109,21 @@ def test_close_during_the_retry_wait_after_a_503_sends_nothing_more(
         assert time.monotonic() - started < 10, "close() did not end the retry wait"
         poll_until(lambda: False, 0.3)
         assert received == []
-        assert len(server.stats.requests) == before + 1  # the 503 only: no retry went out
+        assert len(own_server.stats.requests) == before + 1  # the 503 only: no retry went out
 
 
 def test_close_while_waiting_for_slow_response_headers_ends_at_once(
-    server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
+    own_server: LocalPhosonServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The server takes 30 s to send the stream's response headers; close() from another task
+    """The own_server takes 30 s to send the stream's response headers; close() from another task
     (another thread for the blocking client) wakes the waiting reader at once: it ends
     quietly, and no second request is sent."""
     monkeypatch.setattr(_sleep, "sleep", REAL_ASLEEP)
     monkeypatch.setattr(_sleep, "sleep", REAL_SLEEP)
-    with PhosonClient(api_key=server.api_key, base_url=server.url) as client:
+    with PhosonClient(api_key=own_server.api_key, base_url=own_server.url) as client:
         conversation = new_conversation(client)
-        server.delay_headers(30.0)
-        before = len(server.stats.requests)
+        own_server.delay_headers(30.0)
+        before = len(own_server.stats.requests)
         stream = client.messages.stream(conversation, "hi")
         received: list[str] = []
         started = time.monotonic()
@@ -125,7 +134,7 @@ def test_close_while_waiting_for_slow_response_headers_ends_at_once(
             return "ended"
 
         def stop() -> str:
-            assert poll_until(lambda: len(server.stats.requests) == before + 1)
+            assert poll_until(lambda: len(own_server.stats.requests) == before + 1)
             poll_until(lambda: False, 0.2)  # the reader waits for the headers now
             stream.close()
             return "closed"
@@ -134,7 +143,7 @@ def test_close_while_waiting_for_slow_response_headers_ends_at_once(
         assert time.monotonic() - started < 10, "close() did not wake the wait for the headers"
         poll_until(lambda: False, 0.3)
         assert received == []
-        assert len(server.stats.requests) == before + 1
+        assert len(own_server.stats.requests) == before + 1
 
 
 # -- Case 10: the socket-less test transport behaves as a socket does ------------------------
