@@ -40,9 +40,8 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from functools import partial
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
-import httpcore
 import httpx
 
 from .. import _ownership
@@ -53,6 +52,11 @@ from .._slots import AsyncSlotQueue, SlotsClosed, SlotTimeout
 from .._stream_closer import WAIT_WATCHER, shutdown_socket
 from .._streaming import is_event_stream
 from .._types import DEFAULT_LIMITS
+
+if TYPE_CHECKING:
+    import httpcore
+
+    _NetworkStream = httpcore.AsyncNetworkStream
 
 __all__ = ["AsyncPool", "client_closed_error"]
 
@@ -494,7 +498,7 @@ class _PacedConnects:
             )
         finally:
             self._turns.give_back()
-        return cast(httpcore.AsyncNetworkStream, _WatchedStream(stream))
+        return cast("_NetworkStream", _WatchedStream(stream))
 
     async def connect_unix_socket(
         self,
@@ -539,7 +543,7 @@ class _WatchedStream:
         timeout: float | None = None,
     ) -> httpcore.AsyncNetworkStream:
         tls = await self._stream.start_tls(ssl_context, server_hostname, timeout)
-        return cast(httpcore.AsyncNetworkStream, _WatchedStream(tls))
+        return cast("_NetworkStream", _WatchedStream(tls))
 
 
 def _shut_down(stream: httpcore.AsyncNetworkStream) -> None:

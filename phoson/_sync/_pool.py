@@ -42,9 +42,8 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import partial
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
-import httpcore
 import httpx
 
 from .. import _ownership
@@ -55,6 +54,11 @@ from .._slots import SlotQueue, SlotsClosed, SlotTimeout
 from .._stream_closer import WAIT_WATCHER, shutdown_socket
 from .._streaming import is_event_stream
 from .._types import DEFAULT_LIMITS
+
+if TYPE_CHECKING:
+    import httpcore
+
+    _NetworkStream = httpcore.NetworkStream
 
 __all__ = ["Pool", "client_closed_error"]
 
@@ -494,7 +498,7 @@ class _PacedConnects:
             )
         finally:
             self._turns.give_back()
-        return cast(httpcore.NetworkStream, _WatchedStream(stream))
+        return cast("_NetworkStream", _WatchedStream(stream))
 
     def connect_unix_socket(
         self,
@@ -539,7 +543,7 @@ class _WatchedStream:
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
         tls = self._stream.start_tls(ssl_context, server_hostname, timeout)
-        return cast(httpcore.NetworkStream, _WatchedStream(tls))
+        return cast("_NetworkStream", _WatchedStream(tls))
 
 
 def _shut_down(stream: httpcore.NetworkStream) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from phoson import PhosonClient, _sleep, _slots
+from phoson import PhosonClient, PhosonError, _sleep, _slots
 from phoson.testing import LocalPhosonServer
 from tests._sync.live import new_conversation
 from tests.concurrency import checkpoint, gather, poll_until
@@ -188,3 +188,28 @@ def test_close_from_elsewhere_wakes_a_reader_of_the_local_transport(
         assert received == ["token"]
         assert took[0] < 2, f"close() waited {took[0]:.1f} s for the next event"
         assert stream.closed
+
+
+# -- Found by the Client machine (tests/test_client_machine.py) ------------------------------
+
+
+def test_reading_a_stream_after_its_client_was_closed_raises_and_sends_nothing(
+    server: LocalPhosonServer,
+) -> None:
+    """A stream left open (one event read) when its client is closed: reading on raises
+    PhosonError saying the client is closed (its connection went with the client), and no
+    request is sent to resume it."""
+    client = PhosonClient(api_key=server.api_key, base_url=server.url)
+    conversation = new_conversation(client)
+    server.script_next_run(
+        conversation, [("token", {"content": f"t{n} "}) for n in range(20)], delay=0.05
+    )
+    stream = client.messages.stream(conversation, "slow")
+    assert (stream.__next__()).type == "token"
+    client.close()
+    sent = len(server.stats.requests)
+    with pytest.raises(PhosonError, match="client is closed"):
+        for _ in stream:
+            pass
+    assert len(server.stats.requests) == sent
+    stream.close()
