@@ -1,18 +1,25 @@
-"""How `close()` reaches a stream's reader, from another task or thread.
+"""How `close()` reaches a stream's reader, from another task, thread or signal handler.
 
 A stream has one reader (the code iterating it) and may be closed from anywhere: a Stop
-button's task, a watchdog thread, the reader itself. `StreamCloser` is a seam between the two
-clients, like `phoson._sleep`: the async client uses its `async with` half, the blocking client
-(which unasync generates, turning `async with` into `with`) its `with` half.
+button's task, a watchdog thread, a SIGTERM handler, the reader itself. `StreamCloser` is a
+seam between the two clients, like `phoson._sleep`: the async client uses its `async with`
+half, the blocking client (which unasync generates, turning `async with` into `with`) its
+`with` half.
 
-- The reader holds the closer while it touches the connection (reads a chunk, swaps or closes the
-  response); `close()` holds it while it closes. So the httpx objects of a stream are used by
-  one party at a time, whoever calls `close()`.
+- The reader holds the closer while it touches the connection (reads a chunk, swaps or closes
+  the response); `close()` holds it while it closes. So the httpx objects of a stream are used
+  by one party at a time, whoever calls `close()`. A signal handler that interrupted the
+  reader in its own thread cannot wait for it: `close()` sees that (`held_here`), ends the
+  wait, and leaves the closing to the reader.
 - `close()` first calls `interrupt()`: it sets `closing` (the reader checks it after every
-  wait) and ends the wait the reader is in. Async: it cancels the reader's cancel scope (a
-  read, a request being sent, a reconnect wait). Blocking: it sets the wake event (a reconnect
-  wait) and shuts the socket down, which wakes a thread blocked in `recv` (closing a socket
-  from another thread does not).
+  wait) and ends the wait the reader is in. Async: it cancels the reader's cancel scope
+  (`WakeOnClose`: a read, a request being sent with its retry waits, a reconnect wait).
+  Blocking: it calls the stop function of the wait under way (`watch`: a wait for a slot or a
+  turn to connect, for the answer's headers, before a retry or a reconnect), and wakes a read
+  of the body (`wake_reader`: shuts the socket down, which wakes a thread blocked in `recv`,
+  where closing a socket from another thread does not; or the in-process transport's
+  `WAKE_READER`). A TCP connect under way is the one wait it does not end (the connect
+  timeout does).
 """
 
 from __future__ import annotations
@@ -265,7 +272,9 @@ class Wake:
 
 
 class WakeOnClose:
-    """A cancel scope that `StreamCloser.interrupt()` cancels; swallows only its own cancel."""
+    """Around a wait that `close()` ends. Async: a cancel scope that `interrupt()` cancels.
+    Blocking: makes the stream the one this thread's waits report to (`WAIT_WATCHER`), so that
+    `interrupt()` can stop them. Either swallows only the end of a wait that `close()` caused."""
 
     __slots__ = ("_closer", "_scope", "_watching")
 
