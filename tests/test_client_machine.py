@@ -119,7 +119,7 @@ class ClientMachine(RuleBasedStateMachine):
         assert stream.until_done().content == reply_text(content)
 
     def open_slow_stream(self) -> MessageStream:
-        self.server.script_next_run(self.conversation, SLOW_RUN, delay=0.1)
+        self.server.script_next_run(self.conversation, events=SLOW_RUN, delay=0.1)
         stream = self.client.messages.stream(self.conversation, "slow")
         assert next(iter(stream)).type == "token"
         return stream
@@ -257,7 +257,7 @@ class ClientMachine(RuleBasedStateMachine):
         client, conversation, server = self.aclient, self.conversation, self.server
 
         async def job() -> None:
-            server.script_next_run(conversation, SLOW_RUN, delay=0.1)
+            server.script_next_run(conversation, events=SLOW_RUN, delay=0.1)
             stream = client.messages.stream(conversation, "slow")
             with anyio.move_on_after(timeout):  # (the cancel may land while it opens)
                 async with stream:

@@ -202,7 +202,7 @@ def test_reading_a_stream_after_its_client_was_closed_raises_and_sends_nothing(
     client = PhosonClient(api_key=server.api_key, base_url=server.url)
     conversation = new_conversation(client)
     server.script_next_run(
-        conversation, [("token", {"content": f"t{n} "}) for n in range(20)], delay=0.05
+        conversation, events=[("token", {"content": f"t{n} "}) for n in range(20)], delay=0.05
     )
     stream = client.messages.stream(conversation, "slow")
     assert (stream.__next__()).type == "token"
