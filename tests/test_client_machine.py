@@ -43,7 +43,9 @@ from tests.test_pool_lifetime import _fork, needs_fork
 #: calls always find a free one (a call that waits is the Ctrl-C rule's, which fills the pool).
 SLOTS = 2
 #: A run that lasts (40 tokens, 0.1 s apart): what the machine's open streams read.
-SLOW_RUN = [("token", {"content": f"t{n} "}) for n in range(40)]
+SLOW_RUN = [("token", {"content": f"t{n} "}) for n in range(40)] + [
+    ("run_done", {"content": "slow", "run_id": "run_slow"})
+]
 
 
 def _poll(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
@@ -77,6 +79,9 @@ class ClientMachine(RuleBasedStateMachine):
         self.closed_at: int | None = None  # its requests when the blocking client was closed
         self.aclosed_at: int | None = None  # ... and the async one's
         self.conversation = ""
+        #: Where the cancelled readers' slow runs are scripted: a reader cancelled before its
+        #: request went out leaves its script for the next one, never for the other rules.
+        self.slow_conversation = ""
 
     # -- Set-up and helpers --------------------------------------------------------------
 
@@ -84,6 +89,7 @@ class ClientMachine(RuleBasedStateMachine):
     def make_a_conversation(self) -> None:
         agent = self.client.agents.create(name="machine", description="m")
         self.conversation = self.client.conversations.create(agent.id).id
+        self.slow_conversation = self.client.conversations.create(agent.id).id
 
     def sent(self, by: str = "") -> int:
         """Requests the server received (from one of the two clients, if `by` says which)."""
@@ -242,11 +248,21 @@ class ClientMachine(RuleBasedStateMachine):
                         await anyio.sleep(0.005)
             texts.append(stream.text)
 
+        failures: list[BaseException] = []
+
+        def in_asyncio() -> None:
+            try:
+                asyncio.run(job())
+            except BaseException as exc:
+                failures.append(exc)
+
         before = self.sent()
-        thread = threading.Thread(target=asyncio.run, args=(job(),))
+        thread = threading.Thread(target=in_asyncio)
         thread.start()
         trio.run(job)
         thread.join(20)
+        if failures:
+            raise failures[0]
         assert texts == [reply_text(content)] * 2
         assert self.resumes_since(before) == []
 
@@ -254,7 +270,7 @@ class ClientMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(["asyncio", "trio"]), timeout=st.sampled_from([0.0, 0.01, 0.15]))
     def cancelled_reader(self, kind: str, timeout: float) -> None:
         """A task reading a slow stream is cancelled: its slot and connection come back."""
-        client, conversation, server = self.aclient, self.conversation, self.server
+        client, conversation, server = self.aclient, self.slow_conversation, self.server
 
         async def job() -> None:
             server.script_next_run(conversation, events=SLOW_RUN, delay=0.1)

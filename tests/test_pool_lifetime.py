@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import trio
 
-from phoson import AsyncPhosonClient, PhosonClient
+from phoson import AsyncPhosonClient, PhosonClient, PhosonError
 from phoson.testing import LocalPhosonServer, reply_text
 from tests.budget import scale
 
@@ -343,3 +344,43 @@ def test_a_forked_child_drops_the_parents_connections_without_a_warning(
     assert _fork(in_child)() == []
     assert client.agents.get(agent).id == agent
     client.close()
+
+
+def test_closing_the_client_in_one_loop_closes_another_live_loops_connections(
+    server: LocalPhosonServer,
+) -> None:
+    """close() awaited in one event loop while a trio run on another thread reads a slow
+    stream: that run's connections are closed in that run, soon after; its reader gets
+    PhosonError (the client is closed) and sends nothing more; no connection stays open."""
+    client = AsyncPhosonClient(api_key=server.api_key, base_url=server.url)
+
+    async def setup() -> str:
+        agent = await client.agents.create(name="a", description="b")
+        return (await client.conversations.create(agent.id)).id
+
+    conversation = asyncio.run(setup())
+    server.script_next_run(
+        conversation, events=[("token", {"content": f"t{n} "}) for n in range(50)], delay=0.1
+    )
+    reading = threading.Event()
+    outcome: list[str] = []
+
+    async def read() -> None:
+        try:
+            async for _ in client.messages.stream(conversation, "slow"):
+                reading.set()
+            outcome.append("ended")
+        except PhosonError as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=trio.run, args=(read,))
+    thread.start()
+    assert reading.wait(10)
+    sent = len(server.stats.requests)
+    started = time.monotonic()
+    asyncio.run(client.close())
+    thread.join(10)
+    assert time.monotonic() - started < 3
+    assert len(outcome) == 1 and "client is closed" in outcome[0]
+    assert len(server.stats.requests) == sent
+    assert _poll(lambda: server.stats.open_connections == 0)
