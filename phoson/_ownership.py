@@ -58,6 +58,8 @@ class LoopUser(Protocol):
 
     async def aclose_for_loop(self, owner: object) -> None: ...
 
+    def forget_loop(self, owner: object) -> None: ...
+
 
 class _LoopEnd:
     """The pools to close as one event loop ends, and the async generator that runs then."""
@@ -141,6 +143,8 @@ def _forget_closed_loops() -> None:
         if isinstance(owner, asyncio.AbstractEventLoop) and owner.is_closed():
             del _LOOP_ENDS[owner]
             end.disown()
+            for user in list(end.users):
+                user.forget_loop(owner)
 
 
 def acall_soon(owner: object, job: Callable[[], Awaitable[object]]) -> bool:

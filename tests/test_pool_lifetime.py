@@ -384,3 +384,22 @@ def test_closing_the_client_in_one_loop_closes_another_live_loops_connections(
     assert len(outcome) == 1 and "client is closed" in outcome[0]
     assert len(server.stats.requests) == sent
     assert _poll(lambda: server.stats.open_connections == 0)
+
+
+# The connections of a loop closed without its clean-up are dropped unclosed (the program's
+# doing): the garbage collector's warnings about their sockets are expected here.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_loop_closed_without_its_clean_up_is_forgotten(server: LocalPhosonServer) -> None:
+    """An asyncio loop driven with run_until_complete() and closed without
+    shutdown_asyncgens() never runs the pool's loop-end clean-up: the next loop's first
+    request drops that loop's record, and once that loop ends the pool keeps no connections."""
+    client = AsyncPhosonClient(api_key=server.api_key, base_url=server.url)
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(client.agents.list())
+    loop.close()
+    pool = client._requester.pool
+    assert list(pool._by_owner) == [loop]
+    asyncio.run(client.agents.list())
+    assert pool._by_owner == {}
+    asyncio.run(client.close())

@@ -238,6 +238,14 @@ class AsyncPool:
             connections.owner = _GONE  # (the loop object might run again: renew them then)
             await _close_all(connections.shards)
 
+    def forget_loop(self, owner: object) -> None:
+        """The event loop `owner` was closed without closing its connections: drop them
+        untouched (that loop can no longer run their clean-up)."""
+        with self._lock:
+            connections = self._by_owner.pop(owner, None)
+        if connections is not None:
+            connections.owner = _GONE
+
     def after_fork_in_child(self) -> None:
         """Called in the child of `os.fork()`: forget the parent's connections, letting go of
         the child's copies of their sockets without a byte written (`_let_go`)."""
