@@ -10,7 +10,7 @@ import faulthandler
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 import httpx
@@ -43,9 +43,12 @@ def own_server() -> Iterator[LocalPhosonServer]:
         yield server
 
 
-def read_until_signalled(stream: MessageStream, after: float) -> tuple[list[str], float]:
-    """Read `stream` in the main thread; `after` seconds in, SIGUSR1's handler closes it.
-    Returns the event types read and how long the handler took."""
+def read_until_signalled(
+    stream: MessageStream, ready: Callable[[], bool]
+) -> tuple[list[str], float]:
+    """Read `stream` in the main thread; once `ready()` (and 0.2 s more, for the main thread to
+    settle in its wait), SIGUSR1's handler closes it. Returns the event types read and how
+    long the handler took."""
     assert threading.current_thread() is threading.main_thread()
     took: list[float] = []
 
@@ -57,14 +60,22 @@ def read_until_signalled(stream: MessageStream, after: float) -> tuple[list[str]
     previous = signal.signal(signal.SIGUSR1, handler)
     main = threading.main_thread().ident
     assert main is not None
-    timer = threading.Timer(after, signal.pthread_kill, (main, signal.SIGUSR1))
+
+    def signal_when_ready() -> None:
+        deadline = time.monotonic() + 10
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        signal.pthread_kill(main, signal.SIGUSR1)
+
+    timer = threading.Thread(target=signal_when_ready, daemon=True)
     received: list[str] = []
     try:
         timer.start()
         for event in stream:
             received.append(event.type)
     finally:
-        timer.cancel()
+        timer.join(15)
         signal.signal(signal.SIGUSR1, previous)
     assert took, "the stream ended before the signal came"
     return received, took[0]
@@ -105,7 +116,16 @@ def test_close_from_a_signal_handler_in_the_reading_thread(
         sent = len(own_server.stats.requests)
         stream = client.messages.stream(conversation, "hi")
         started = time.monotonic()
-        received, took = read_until_signalled(stream, 0.5)
+        slots = client._requester.pool.slots
+        assert slots is not None
+        if where == "waiting for a slot":
+            received, took = read_until_signalled(stream, lambda: slots.waiting == 1)
+        elif where == "reading the body":  # once the first event is read
+            received, took = read_until_signalled(stream, lambda: stream.text != "")
+        else:  # once the server has the request
+            received, took = read_until_signalled(
+                stream, lambda: len(own_server.stats.requests) == sent + 1
+            )
         assert time.monotonic() - started < 10
         assert took < 1.0, f"close() in the handler took {took:.1f} s"
         assert received == (["token"] if where == "reading the body" else [])
@@ -116,8 +136,6 @@ def test_close_from_a_signal_handler_in_the_reading_thread(
         assert len(own_server.stats.requests) == expected, "a request went out after close()"
         if holder is not None:
             holder.close()
-        slots = client._requester.pool.slots
-        assert slots is not None
         assert slots.in_use == 0 and slots.waiting == 0
         assert len(client.agents.list()) >= 1  # the connection is free for the next call
     finally:
