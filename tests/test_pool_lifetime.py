@@ -403,5 +403,5 @@ def test_a_loop_closed_without_its_clean_up_is_forgotten(server: LocalPhosonServ
     asyncio.run(client.agents.list())
     assert pool._by_owner == {}
     asyncio.run(client.close())
-    del loop
+    del loop, pool, client
     gc.collect()  # the dropped connections' warnings come here, not in a later test
