@@ -163,7 +163,8 @@ class Finishing:
 
     def _drained(self, response: httpx.Response | None) -> None:
         with self._cond:
-            self._draining.discard(response)
+            if response is not None:
+                self._draining.discard(response)
             self.count -= 1
             if not self.count:
                 self._cond.notify_all()
