@@ -80,7 +80,7 @@ class StreamCloser:
         #: its next check. Read it afresh after every wait: another task or thread may set it
         #: at any await. (An attribute rather than a method: the reader checks it three times
         #: a chunk.)
-        self.closing = False
+        self.closing: bool = False
         # The blocking half. Reentrant only so that `close()` can tell, without blocking,
         # that this very thread holds it: a signal handler that interrupted the reader.
         self._lock = threading.RLock()

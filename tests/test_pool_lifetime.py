@@ -240,7 +240,7 @@ def test_concurrent_event_loops_never_close_each_others_connections(
 
         async def slow_stream() -> None:
             async with client.messages.stream(first, content) as stream:
-                tokens = []
+                tokens: list[str] = []
                 async for event in stream:
                     if event.type == "token":
                         tokens.append(event.content)
@@ -398,10 +398,10 @@ def test_a_loop_closed_without_its_clean_up_is_forgotten(server: LocalPhosonServ
     loop = asyncio.new_event_loop()
     loop.run_until_complete(client.agents.list())
     loop.close()
-    pool = client._requester.pool
-    assert list(pool._by_owner) == [loop]
+    pool = client._requester.pool  # pyright: ignore[reportPrivateUsage]
+    assert list(pool._by_owner) == [loop]  # pyright: ignore[reportPrivateUsage]
     asyncio.run(client.agents.list())
-    assert pool._by_owner == {}
+    assert pool._by_owner == {}  # pyright: ignore[reportPrivateUsage]
     asyncio.run(client.close())
     del loop, pool, client
     gc.collect()  # the dropped connections' warnings come here, not in a later test
