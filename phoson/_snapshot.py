@@ -44,43 +44,76 @@ class ToolCall:
         return (ToolCall, tuple(redact_detail(value) for value in fields))
 
 
-class StreamSnapshot:
-    """The accumulated content of one run's events, updated event by event."""
+class _Text:
+    """Pieces of text added by one thread (the stream's reader) and read whole by any thread.
 
-    __slots__ = ("_reasoning", "_reasoning_done", "_text", "_text_done", "_tool_calls", "run_id")
+    Only `add` changes anything; a read never does, so a read from another thread can neither
+    lose nor repeat a piece, and needs no lock (a lock the reader holds would deadlock a signal
+    handler that reads the text on the reader's thread). The reader's work for a piece is one
+    append; every `_JOIN_EVERY` pieces are joined into one string, so a long run keeps a few
+    large strings rather than one object per token. `_view` is what a read looks at, replaced
+    in one assignment: how many joined blocks count, and the list of the pieces since them
+    (a list that is only appended to until a new one replaces it).
+    """
+
+    __slots__ = ("_blocks", "_pieces", "_view")
 
     def __init__(self) -> None:
-        # Recent pieces, and earlier pieces joined by the thousand: adding a token is O(1), and
-        # a long run keeps its text as a few large strings rather than one object per token.
-        self._text: list[str] = []
-        self._text_done: list[str] = []
-        self._reasoning: list[str] = []
-        self._reasoning_done: list[str] = []
+        self._blocks: list[str] = []
+        self._pieces: list[str] = []
+        self._view: tuple[int, list[str]] = (0, self._pieces)
+
+    def add(self, piece: str) -> None:
+        pieces = self._pieces
+        pieces.append(piece)
+        if len(pieces) >= _JOIN_EVERY:
+            blocks = self._blocks
+            blocks.append("".join(pieces))  # before the new view: old views never count it
+            self._pieces = []
+            self._view = (len(blocks), self._pieces)
+
+    def __bool__(self) -> bool:
+        return bool(self._blocks or self._pieces)
+
+    def read(self) -> str:
+        """Everything added so far, joined. Safe from any thread; changes nothing."""
+        count, pieces = self._view
+        # Copies taken in one step each (the reader may append meanwhile; neither copy can see
+        # half of an append), then joined.
+        return "".join(self._blocks[:count]) + "".join(pieces[:])
+
+
+class StreamSnapshot:
+    """The accumulated content of one run's events, updated event by event by the stream's
+    reader; read from any thread (a read changes nothing)."""
+
+    __slots__ = ("_reasoning", "_text", "_tool_calls", "run_id")
+
+    def __init__(self) -> None:
+        self._text = _Text()
+        self._reasoning = _Text()
         self._tool_calls: dict[str, ToolCall] = {}
         #: The run's id, from its `run_done` event (None until then, and for a failed run).
         self.run_id: str | None = None
 
     def add_token(self, content: str) -> None:
         """Take one `token` event's text into account (`add` for a token, without its test)."""
-        pieces = self._text
-        pieces.append(content)
-        if len(pieces) >= _JOIN_EVERY:
-            self._text_done.append("".join(pieces))
-            pieces.clear()
+        self._text.add(content)
 
     def add(self, event: StreamEvent) -> None:
         """Take one typed event into account (in arrival order)."""
         if event.type == "token":
-            self.add_token(event.content)
+            self._text.add(event.content)
         elif event.type == "reasoning":
-            pieces = self._reasoning
-            pieces.append(event.content)
-            if len(pieces) >= _JOIN_EVERY:
-                self._reasoning_done.append("".join(pieces))
-                pieces.clear()
+            self._reasoning.add(event.content)
         elif event.type == "tool_start":
+            # A tool_end that arrived first keeps its result.
+            ended = self._tool_calls.get(event.tool_call_id)
             self._tool_calls[event.tool_call_id] = ToolCall(
-                event.tool_call_id, event.tool, event.input
+                event.tool_call_id,
+                event.tool,
+                event.input,
+                None if ended is None else ended.result,
             )
         elif event.type == "tool_end":
             started = self._tool_calls.get(event.tool_call_id)
@@ -89,29 +122,21 @@ class StreamSnapshot:
             self._tool_calls[event.tool_call_id] = replace(started, result=event.result)
         elif event.type == "run_done":
             self.run_id = event.run_id
-            if not self._text and not self._text_done and event.content:
+            if not self._text and event.content:
                 # A run that sent its reply only in run_done (no tokens): the reply is that.
-                self._text.append(event.content)
+                self._text.add(event.content)
 
     @property
     def text(self) -> str:
         """The reply so far: the `token` contents joined."""
-        return _joined(self._text_done, self._text)
+        return self._text.read()
 
     @property
     def reasoning(self) -> str:
         """The reasoning so far: the `reasoning` contents joined."""
-        return _joined(self._reasoning_done, self._reasoning)
+        return self._reasoning.read()
 
     @property
     def tool_calls(self) -> list[ToolCall]:
-        """Every tool call so far, in the order they started, paired by `tool_call_id`."""
+        """Every tool call so far, in the order they were first seen, paired by `tool_call_id`."""
         return list(self._tool_calls.values())
-
-
-def _joined(done: list[str], pieces: list[str]) -> str:
-    """Everything in `done` and `pieces`, joined; kept joined, so a second read copies nothing."""
-    if pieces or len(done) > 1:
-        done[:] = ["".join(done) + "".join(pieces)]
-        pieces.clear()
-    return done[0] if done else ""

@@ -124,6 +124,8 @@ class StreamState:
 
     __slots__ = (
         "_first_id",
+        "_held",
+        "_last_id",
         "_recent_ids",
         "_replay",
         "_resume_id",
@@ -151,13 +153,15 @@ class StreamState:
         #: Server-sent events received so far (typed or not), over every connection; a replayed
         #: event skipped after a resume is not counted again.
         self.events_received = 0
-        #: True once the run's `run_done` or `error` event has arrived (named by `event:` or by
-        #: the JSON "type"). Nothing after it is delivered.
+        #: True once the run's `run_done` or `error` event has been decoded (named by `event:` or
+        #: by the JSON "type"): nothing more is read. Events before it may still wait to be
+        #: delivered; the run is over for the caller only once `final` is set.
         self.finished = False
-        #: That final event, once it has arrived (None if it did not validate; the typed
-        #: iterator then raises MalformedEventError when it reaches it).
+        #: The final event, once it has been *delivered* (by any reader: the typed iterator,
+        #: `text_stream`, `iter_sse()`, `until_done()`); None until then, and if it did not
+        #: validate (the typed iterator raises MalformedEventError when it reaches it).
         self.final: RunDoneEvent | ErrorEvent | None = None
-        #: How many `token` events the typed iterator has delivered.
+        #: How many `token` events have been delivered.
         self.tokens_received = 0
         #: The reply text, reasoning, tool calls and run id of the typed events so far.
         self.snapshot = StreamSnapshot()
@@ -168,11 +172,23 @@ class StreamState:
         self._recent_ids: list[str] = []
         self._resume_id = ""
         self._replay = ""
+        #: Id-less events at the start of a resumed connection, held until the first id tells
+        #: whether they are new or part of a replay (see `_drop_replayed`).
+        self._held: list[ServerSentEvent] = []
+        #: The id of the last event taken for delivery (a replayed event skipped does not count).
+        self._last_id = ""
 
     @property
     def last_event_id(self) -> str:
-        """The id to resume after: the last `id:` received, over every connection."""
-        return self.decoder.last_event_id or self._resume_id
+        """The id to resume after: the id of the last event taken for delivery, over every
+        connection (not the decoder's, which follows a replay the server sends again)."""
+        return self._last_id
+
+    def made_progress(self) -> bool:
+        """Whether this connection brought an event the run had not sent before: one whose id
+        is past the id it resumed after (an id-less event may be a replay, so it does not count).
+        """
+        return self._last_id != self._resume_id
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode one chunk of the body: the events to deliver, in order.
@@ -185,15 +201,20 @@ class StreamState:
             return events
         if self._replay:
             events = self._drop_replayed(events)
+            if not events:
+                return events
         if len(events) == 1 and events[0].event not in _MAYBE_FINAL:
             # The usual case, a chunk with one event that does not end the run: the same
             # bookkeeping as below, without its loops.
             sse = events[0]
             self.events_received += 1
-            if not self._first_id:
-                self._first_id = sse.id
+            event_id = sse.id
+            if event_id:
+                self._last_id = event_id
+                if not self._first_id:
+                    self._first_id = event_id
             recent = self._recent_ids
-            recent.append(sse.id)
+            recent.append(event_id)
             if len(recent) > RECENT_IDS + _RECENT_IDS_SLACK:
                 del recent[:-RECENT_IDS]
             return events
@@ -203,22 +224,44 @@ class StreamState:
                 if _is_final(sse):
                     del events[index + 1 :]
                     self.finished = True
-                    try:
-                        self.final = parse_event(sse)  # type: ignore[assignment]
-                    except MalformedEventError:
-                        pass  # the typed iterator raises it when it gets there
                     break
         self.events_received += len(events)
-        if not self._first_id:
-            self._first_id = next((sse.id for sse in events if sse.id), "")
         recent = self._recent_ids
         recent.extend(map(_EVENT_ID, events))
         if len(recent) > RECENT_IDS + _RECENT_IDS_SLACK:
             del recent[:-RECENT_IDS]
+        # (Within a connection an event's id carries over, so the last event has the last id,
+        # unless no event of this connection has had one yet.)
+        if events[-1].id:
+            self._last_id = events[-1].id
+            if not self._first_id:
+                self._first_id = next(sse.id for sse in events if sse.id)
         return events
 
+    def delivered_raw(self, sse: ServerSentEvent) -> None:
+        """`sse` was delivered raw (`iter_sse()`): the snapshots and the final event take it into
+        account as the typed iterator would, without raising for an event that does not parse
+        (the raw reader gets it as it is)."""
+        try:
+            event = parse_event(sse)
+        except MalformedEventError:
+            return
+        if event is not None:
+            self.took(event)
+
+    def took(self, event: StreamEvent) -> None:
+        """A typed event was delivered: counted, and added to the snapshots."""
+        if event.type == "token":
+            self.tokens_received += 1
+            self.snapshot.add_token(event.content)
+            return
+        if event.type == "run_done" or event.type == "error":
+            self.final = event
+        self.snapshot.add(event)
+
     def typed(self, sse: ServerSentEvent) -> StreamEvent | None:
-        """`parse_event`, plus bookkeeping: remembers the final event, logs skipped ones."""
+        """`parse_event`, plus bookkeeping: the event is delivered (snapshots, the final event);
+        events of unknown types are logged and skipped."""
         validate = _VALIDATE_JSON.get(sse.event)
         if validate is not None:
             # `parse_event`'s hot path, without its call: a name seen before, validated.
@@ -237,7 +280,6 @@ class StreamState:
             return event
         if event.type == "run_done" or event.type == "error":
             self.final = event
-            self.finished = True
         self.snapshot.add(event)
         return event
 
@@ -250,8 +292,11 @@ class StreamState:
         `last_event_id` falls back to the resume id until then.
         """
         old = self.decoder
-        self._resume_id = self.last_event_id
+        self._resume_id = self._last_id
         self._replay = "check" if self._resume_id else ""
+        if self._held:
+            logger.debug("dropping %d id-less events of a broken resume", len(self._held))
+            self._held = []
         self.decoder = SSEDecoder(max_event_size=self.max_event_size)
         self.decoder.retry = old.retry
 
@@ -290,12 +335,26 @@ class StreamState:
         on the new connection tells which: an id already received (among the latest
         `RECENT_IDS`, or the run's first id) starts a replay, skipped up to and including the
         events carrying the resume id; any other id means the server resumed where asked.
+        Id-less events before that first id are held until it decides: part of the replay, or
+        new (also when the run's final event comes first, which no replay can end with); held
+        events of a connection that breaks first are dropped (the next resume asks again).
         """
         kept: list[ServerSentEvent] = []
         for sse in events:
-            if self._replay == "check" and sse.id:
-                known = sse.id == self._first_id or sse.id in self._recent_ids
-                self._replay = "skip" if known else ""
+            if self._replay == "check":
+                if sse.id:
+                    known = sse.id == self._first_id or sse.id in self._recent_ids
+                    self._replay = "skip" if known else ""
+                    if not known:
+                        kept.extend(self._held)
+                    self._held = []
+                elif _is_final(sse):
+                    kept.extend(self._held)
+                    self._held = []
+                    self._replay = ""
+                else:
+                    self._held.append(sse)
+                    continue
             if self._replay == "skip":
                 if sse.id == self._resume_id:
                     self._replay = "through"

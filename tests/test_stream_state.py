@@ -73,8 +73,8 @@ def _events(first: int, last: int) -> bytes:
 
 
 def test_feed_stops_at_a_final_event_named_or_typed_in_the_json() -> None:
-    """The final event ends the batch (what follows is dropped) and is remembered, whether
-    the `event:` line or the JSON's "type" names it."""
+    """The final event ends the batch (what follows is dropped), whether the `event:` line or
+    the JSON's "type" names it; it is the run's `final` once delivered, not before."""
     for final in (
         b'event: run_done\ndata: {"content": "x", "run_id": "r"}\n\n',
         b'data: {"type": "run_done", "content": "x", "run_id": "r"}\n\n',
@@ -82,6 +82,10 @@ def test_feed_stops_at_a_final_event_named_or_typed_in_the_json() -> None:
         state = StreamState(1024)
         events = state.feed(_events(1, 2) + final + _events(3, 4))
         assert len(events) == 3 and state.finished
+        # Decoded is not delivered: `final` waits for the reader to take the event.
+        assert state.final is None
+        for sse in events:
+            state.typed(sse)
         assert state.final == RunDoneEvent(content="x", run_id="r")
     untyped = StreamState(1024)
     untyped.feed(b'data: {"type": "token", "content": "an error here"}\n\n')

@@ -329,10 +329,13 @@ class AsyncMessageStream(AsyncStreamUsage):
         if not isinstance(error, GeneratorExit):
             self._span.end_stream(self._state, error=error)
 
-    def _fail(self, error: PhosonError) -> NoReturn:
-        """The stream cannot go on: remember why (later reads say so) and raise `error`."""
+    def _fail(self, error: PhosonError, cause: BaseException | None = None) -> NoReturn:
+        """The stream cannot go on: remember why (later reads say so) and raise `error` (from
+        `cause`, if given)."""
         self._failure = error
         self._closer.stop()
+        if cause is not None:
+            raise error from cause
         raise error
 
     # -- Reading ---------------------------------------------------------------------------
@@ -390,6 +393,16 @@ class AsyncMessageStream(AsyncStreamUsage):
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:
                     failure, reason = exc, f"{type(exc).__name__}: {exc}"
+                except httpx.StreamError as exc:
+                    # The response was closed under the stream: the event loop it was opened in
+                    # ended (which closes that loop's connections), and this is another one.
+                    self._fail(
+                        state.incomplete(
+                            "the stream's connection was closed when the event loop it was "
+                            "opened in ended; read a stream in the event loop that opened it"
+                        ),
+                        cause=exc,
+                    )
                 # Closed during the read? (Spelt `self._closer`: a type checker would take
                 # `closer.closing` as still false from the check above, though another task or
                 # thread may have set it during the read.)
@@ -407,7 +420,8 @@ class AsyncMessageStream(AsyncStreamUsage):
             finally:
                 closer.arelease()
             if batch:
-                self._reconnects = 0
+                if self._reconnects and state.made_progress():
+                    self._reconnects = 0  # progress: a fresh budget (an id-less event is not)
                 if len(batch) == 1:
                     return batch[0]  # (`_pending` is empty: it is read only once it is)
                 self._pending = iter(batch)
@@ -507,12 +521,14 @@ class AsyncMessageStream(AsyncStreamUsage):
         """
         state = self._state
         if state.final is None:
+            # Every event not delivered yet is delivered here (to the snapshots), once.
             async for _ in self:
                 pass
         final = state.final
         if final is None:
-            if state.finished:
-                # The final event arrived but did not validate: say so as the typed loop does.
+            if state.finished and not self._closer.closing:
+                # The final event was delivered raw but did not validate: say so as the typed
+                # loop does.
                 raise state.incomplete("the final event could not be read")
             raise PhosonError(
                 f"this stream was closed before its run finished "
@@ -535,9 +551,11 @@ class _RawEvents(AsyncStreamUsage):
         return self
 
     async def __anext__(self) -> ServerSentEvent:
-        sse = await self._stream._next_sse()
+        stream = self._stream
+        sse = await stream._next_sse()
         if sse is None:
             raise StopAsyncIteration
+        stream._state.delivered_raw(sse)
         return sse
 
 
