@@ -44,11 +44,9 @@ REPLACEMENTS = {
     "AsyncMessages": "Messages",
     "AsyncResource": "Resource",
     "AsyncMessageStream": "MessageStream",
-    # Runtime-only helpers that exist on the blocking classes only (phoson/_misuse.py): the
-    # async classes derive from an empty base, the blocking ones from the base whose
-    # `__aiter__`/`__aenter__` explain that `async for`/`async with` need AsyncPhosonClient.
-    # Mapped by name so unasync never rewrites those methods (it would make them `__iter__`).
-    "AsyncStreamUsage": "BlockingStreamUsage",
+    # phoson/_misuse.py: the blocking client warns when it is used on a thread that runs an
+    # event loop; the async client's twin of that check does nothing.
+    "aloop_check": "loop_check",
     "AsyncCustomCalls": "CustomCalls",
     # with_raw_response: the raw-answering requester and each resource's raw twin.
     "AsyncRawRequester": "RawRequester",

@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.version import VERSION as _PYDANTIC_VERSION
 from typing_extensions import deprecated
 
-from ._misuse import misused_await
 from ._redact import redact, redact_detail
 
 __all__ = [
@@ -122,13 +121,6 @@ class PhosonModel(BaseModel):
     __str__ = _redacted_str
     __getstate__ = _redacted_state
 
-    if not TYPE_CHECKING:
-        # `await client.agents.create(...)` pasted from the async docs into blocking code:
-        # say what to do instead of "object Agent can't be used in 'await' expression".
-        # Runtime only, so type checkers still report the misuse.
-        def __await__(self) -> NoReturn:
-            misused_await(self)
-
 
 # Set after the class is made: pydantic would take an attribute of the class body for a field.
 type.__setattr__(PhosonModel, "request_id", _DeprecatedRequestId())
@@ -181,11 +173,6 @@ class _Event(BaseModel):
     __repr__ = _redacted_repr
     __str__ = _redacted_str
     __getstate__ = _redacted_state
-
-    if not TYPE_CHECKING:
-        # `await stream.until_done()` on the blocking client: see PhosonModel.__await__.
-        def __await__(self) -> NoReturn:
-            misused_await(self)
 
 
 class TokenEvent(_Event):

@@ -33,7 +33,7 @@ from .._exceptions import (
     RunFailedError,
 )
 from .._logging import logger
-from .._misuse import AsyncStreamUsage
+from .._misuse import aloop_check
 from .._models import RunDoneEvent, StreamEvent
 from .._options import check_call_options
 from .._redact import clean_cause, redact_value
@@ -78,7 +78,7 @@ class _CloseWhenDropped:
             _ownership.acall_soon(self._owner, self.aclose)
 
 
-class AsyncMessageStream(AsyncStreamUsage):
+class AsyncMessageStream:
     """The events of one run, as they arrive.
 
     Iterate it for typed `StreamEvent`s, iterate `text_stream` for the reply text only, or call
@@ -89,6 +89,7 @@ class AsyncMessageStream(AsyncStreamUsage):
     """
 
     def __init__(self, requester: AsyncRequester, call: Call, options: WriteRequestOptions) -> None:
+        aloop_check()  # the blocking client warns on a thread that runs an event loop
         self._requester = requester
         self._call = call
         # Checked now, before anything is sent (the request goes out on first use).
@@ -539,7 +540,7 @@ class AsyncMessageStream(AsyncStreamUsage):
         return final
 
 
-class _RawEvents(AsyncStreamUsage):
+class _RawEvents:
     """`stream.iter_sse()`: every server-sent event, up to the run's final one."""
 
     __slots__ = ("_stream",)
@@ -559,7 +560,7 @@ class _RawEvents(AsyncStreamUsage):
         return sse
 
 
-class _TextPieces(AsyncStreamUsage):
+class _TextPieces:
     """`stream.text_stream`: the reply text, from `token` events or else from `run_done`."""
 
     __slots__ = ("_stream",)

@@ -25,6 +25,7 @@ from .._exceptions import (
 )
 from .._fast_request import RequestTemplates
 from .._logging import logger
+from .._misuse import loop_check
 from .._models import PhosonModel
 from .._options import check_call_options
 from .._redact import clean_cause
@@ -135,6 +136,7 @@ class Requester:
         and `WaitInterrupted` is raised (its `wake_on_close()` around this call swallows it);
         a retry's wait ends when it closes.
         """
+        loop_check()  # the blocking client warns on a thread that runs an event loop
         # A plain call without per-call options, from this configuration's template (bench
         # `calls`: about 20 µs a call less than httpx's build_request); else the general way.
         request = (

@@ -35,7 +35,7 @@ from .._exceptions import (
     RunFailedError,
 )
 from .._logging import logger
-from .._misuse import BlockingStreamUsage
+from .._misuse import loop_check
 from .._models import RunDoneEvent, StreamEvent
 from .._options import check_call_options
 from .._redact import clean_cause, redact_value
@@ -80,7 +80,7 @@ class _CloseWhenDropped:
             _ownership.call_soon(self._owner, self.close)
 
 
-class MessageStream(BlockingStreamUsage):
+class MessageStream:
     """The events of one run, as they arrive.
 
     Iterate it for typed `StreamEvent`s, iterate `text_stream` for the reply text only, or call
@@ -91,6 +91,7 @@ class MessageStream(BlockingStreamUsage):
     """
 
     def __init__(self, requester: Requester, call: Call, options: WriteRequestOptions) -> None:
+        loop_check()  # the blocking client warns on a thread that runs an event loop
         self._requester = requester
         self._call = call
         # Checked now, before anything is sent (the request goes out on first use).
@@ -541,7 +542,7 @@ class MessageStream(BlockingStreamUsage):
         return final
 
 
-class _RawEvents(BlockingStreamUsage):
+class _RawEvents:
     """`stream.iter_sse()`: every server-sent event, up to the run's final one."""
 
     __slots__ = ("_stream",)
@@ -561,7 +562,7 @@ class _RawEvents(BlockingStreamUsage):
         return sse
 
 
-class _TextPieces(BlockingStreamUsage):
+class _TextPieces:
     """`stream.text_stream`: the reply text, from `token` events or else from `run_done`."""
 
     __slots__ = ("_stream",)
