@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phoson import MalformedEventError, RunDoneEvent, TokenEvent
 from phoson._sse import ServerSentEvent
 from phoson._streaming import RECENT_IDS, StreamState, parse_event
+from tests.budget import examples
 
 
 def test_event_name_picks_the_class() -> None:
@@ -146,3 +152,84 @@ def test_is_event_stream_ignores_case_and_parameters() -> None:
     assert is_event_stream("text/event-stream")
     assert not is_event_stream("application/json")
     assert not is_event_stream("")
+
+
+# -- Hand-inlined copies, pinned to their general twins ----------------------------------------
+
+_names = st.sampled_from(
+    ["token", "reasoning", "tool_start", "tool_end", "run_done", "error", "message", "usage"]
+)
+_data = st.one_of(
+    st.sampled_from(
+        [
+            '{"content": "hi"}',
+            '{"content": 1}',
+            '{"type": "token", "content": "x"}',
+            '{"type": "run_done", "content": "", "run_id": "r"}',
+            '{"message": "boom"}',
+            '{"tool": "t", "input": {}, "tool_call_id": "c"}',
+            '{"tool": "t", "result": "r", "tool_call_id": "c"}',
+            "[1]",
+            "not json",
+            "",
+            "[" * 5000,
+        ]
+    ),
+    st.text(max_size=20),
+)
+
+
+def _outcome(parse: Callable[[], object]) -> object:
+    try:
+        return ("value", parse())
+    except MalformedEventError as error:
+        return ("error", str(error))
+
+
+@settings(max_examples=examples(300))
+@given(names=st.lists(_names, min_size=1, max_size=4), data=st.lists(_data, min_size=4, max_size=4))
+def test_typed_is_parse_event_with_bookkeeping(names: list[str], data: list[str]) -> None:
+    """StreamState.typed inlines parse_event's hot path (a name seen before: its validator
+    straight away; bench `stream` rows): for any event, seen before or not, it returns what
+    parse_event returns, or raises the same MalformedEventError."""
+    state = StreamState(1024)
+    for name, text in zip(names, data, strict=False):
+        sse = ServerSentEvent(name, text)
+        assert _outcome(partial(state.typed, sse)) == _outcome(partial(parse_event, sse))
+
+
+_plain = st.builds(
+    lambda name, content, event_id: (name, content, event_id),
+    st.sampled_from(["token", "reasoning", "usage"]),
+    st.sampled_from(["a", "b c", "é"]),
+    st.sampled_from(["", "1", "2", "x"]),
+)
+
+
+def _frame(name: str, content: str, event_id: str) -> bytes:
+    line = f"id: {event_id}\n" if event_id else ""
+    return f'event: {name}\ndata: {{"content": "{content}"}}\n{line}\n'.encode()
+
+
+def _progress(state: StreamState) -> tuple[object, ...]:
+    return (state.events_received, state.last_event_id, state.finished, state.can_resume())
+
+
+@settings(max_examples=examples(200))
+@given(st.lists(_plain, min_size=1, max_size=12), st.booleans())
+def test_feeds_one_event_fast_path_keeps_the_same_books(
+    frames: list[tuple[str, str, str]], resumed: bool
+) -> None:
+    """feed() has a shortcut for a chunk of one event that cannot end the run (bench `stream`
+    and `scale` rows: most chunks of a live stream): the same events, counts, resume point and
+    replay detection as the general path, which one chunk of several events takes."""
+    one_by_one, all_at_once = StreamState(1024), StreamState(1024)
+    if resumed:  # both resume after an id seen before: replay detection is on
+        for state in (one_by_one, all_at_once):
+            state.feed(_frame("token", "a", "1") + _frame("token", "b", "1"))
+            state.reconnected()
+    got = [sse for frame in frames for sse in one_by_one.feed(_frame(*frame))]
+    assert got == all_at_once.feed(b"".join(_frame(*frame) for frame in frames))
+    assert _progress(one_by_one) == _progress(all_at_once)
+    after = _frame("token", "z", "9")
+    assert one_by_one.feed(after) == all_at_once.feed(after)
