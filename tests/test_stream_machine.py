@@ -503,7 +503,8 @@ class StreamMachine(RuleBasedStateMachine):
 
 def _run(runtime: Runtime, n: int) -> None:
     machine = type("Machine", (StreamMachine,), {"runtime": runtime})
-    run_state_machine_as_test(
+    # (an untyped function in the lowest hypothesis this project allows)
+    run_state_machine_as_test(  # type: ignore[no-untyped-call, unused-ignore]
         machine,
         settings=settings(max_examples=budget.examples(n), stateful_step_count=12, deadline=None),
     )
