@@ -332,13 +332,10 @@ class MessageStream:
         if not isinstance(error, GeneratorExit):
             self._span.end_stream(self._state, error=error)
 
-    def _fail(self, error: PhosonError, cause: BaseException | None = None) -> NoReturn:
-        """The stream cannot go on: remember why (later reads say so) and raise `error` (from
-        `cause`, if given)."""
+    def _fail(self, error: PhosonError) -> NoReturn:
+        """The stream cannot go on: remember why (later reads say so) and raise `error`."""
         self._failure = error
         self._closer.stop()
-        if cause is not None:
-            raise error from cause
         raise error
 
     # -- Reading ---------------------------------------------------------------------------
@@ -396,16 +393,10 @@ class MessageStream:
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:
                     failure, reason = exc, f"{type(exc).__name__}: {exc}"
-                except httpx.StreamError as exc:
-                    # The response was closed under the stream: the event loop it was opened in
-                    # ended (which closes that loop's connections), and this is another one.
-                    self._fail(
-                        state.incomplete(
-                            "the stream's connection was closed when the event loop it was "
-                            "opened in ended; read a stream in the event loop that opened it"
-                        ),
-                        cause=exc,
-                    )
+                except httpx.StreamError:
+                    # The response was closed under the stream (the event loop it was opened
+                    # in ended, which closes that loop's connections): a break like any other.
+                    reason = "the connection was closed when its event loop ended"
                 # Closed during the read? (Spelt `self._closer`: a type checker would take
                 # `closer.closing` as still false from the check above, though another task or
                 # thread may have set it during the read.)
