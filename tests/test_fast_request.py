@@ -46,8 +46,9 @@ def same_request(fast: httpx.Request, general: httpx.Request) -> None:
     assert fast.extensions == general.extensions
 
 
-#: One httpx client for every example (a new one per example loaded certifi's CA bundle into
-#: an SSL context each time: ~25 s of the suite); only its headers change, set per example.
+#: One httpx client for every example of both properties (a new one per example loaded
+#: certifi's CA bundle into an SSL context each time: ~25 s of the suite); only its headers
+#: change, set per example.
 HTTP = httpx.Client()
 
 
@@ -114,7 +115,8 @@ def test_real_calls_take_the_template_and_match(agent_id: str) -> None:
         max_retries=2,
         default_headers=None,
     )
-    http = httpx.Client()
+    http = HTTP
+    http.headers = {}  # httpx's defaults only, as a new httpx.Client() has
     templates = RequestTemplates(config)
     try:
         call = agents_get(agent_id)
@@ -131,7 +133,6 @@ def test_real_calls_take_the_template_and_match(agent_id: str) -> None:
     if again is not None:
         assert again.headers["X-Later"] == "1"
         same_request(again, build_request(http, config, call, {}))
-    http.close()
 
 
 def test_a_call_with_a_body_query_options_or_a_key_function_takes_the_general_path() -> None:
