@@ -92,6 +92,8 @@ REPLACEMENTS = {
     "AsyncExitStack": "ExitStack",
     # The sleep seam (phoson/_sleep.py): anyio.sleep has no token-level blocking twin.
     "asleep": "sleep",
+    # The timer seam (phoson/_sleep.py): an event-loop callback in one, a thread in the other.
+    "acall_later": "call_later",
     # The reader's hold on its stream's closer (phoson/_stream_closer.py): a flag in one, a lock
     # in the other.
     "atry_hold": "try_hold",

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from ._deadline import Deadline, deadline_for
 from ._exceptions import InsecureTransportWarning, InvalidArgumentError, PhosonError
 from ._options import (
     SECRET_HEADERS,
@@ -31,6 +32,7 @@ from ._options import (
     check_max_event_size,
     check_max_retries,
     check_query,
+    check_seconds,
     check_timeout,
     option_error,
 )
@@ -38,7 +40,7 @@ from ._redact import REDACTED, clean_cause, contains_key, redact, remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._tracing import OTEL_ENV, env_flag
 from ._types import NOT_GIVEN, HeaderValue, NotGiven, RequestOptions, TimeoutTypes
-from ._wire import JSON, USER_AGENT, Call, encode_body
+from ._wire import EVENT_STREAM, JSON, USER_AGENT, Call, encode_body
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -46,6 +48,7 @@ __all__ = [
     "ClientConfig",
     "as_timeout",
     "build_request",
+    "call_deadline",
     "check_api_key",
     "check_header_value",
     "forget_credentials",
@@ -86,6 +89,11 @@ class ClientConfig:
     #: One OpenTelemetry span per call (`phoson._tracing`), over this provider (None: global).
     open_telemetry: bool = False
     tracer_provider: object | None = field(default=None, repr=False)
+    #: Seconds for a whole call, every retry, wait and resume included (None: no deadline).
+    deadline: float | None = None
+    #: The longest silence between two bytes of a stream before it resumes (None: the read
+    #: timeout).
+    stream_idle_timeout: float | None = None
 
     def __repr__(self) -> str:
         shown = {
@@ -120,6 +128,9 @@ class ClientConfig:
             check_max_retries(changes["max_retries"])
         if "max_event_size" in changes:
             check_max_event_size(changes["max_event_size"])
+        for name in ("deadline", "stream_idle_timeout"):
+            if name in changes:
+                check_seconds(changes[name], name)
         if "default_headers" in changes:
             given = check_headers(changes["default_headers"], "default_headers")
             changes["default_headers"] = merge_headers(self.default_headers, given)
@@ -355,6 +366,8 @@ def resolve_config(
     strict_response_validation: bool = True,
     open_telemetry: bool | None = None,
     tracer_provider: object | None = None,
+    deadline: float | None = None,
+    stream_idle_timeout: float | None = None,
 ) -> ClientConfig:
     """Resolve constructor arguments: explicit values, then `PHOSON_*` variables, then defaults."""
     if api_key is None:
@@ -390,9 +403,18 @@ def resolve_config(
         strict_response_validation=strict_response_validation,
         open_telemetry=open_telemetry,
         tracer_provider=tracer_provider,
+        deadline=check_seconds(deadline, "deadline"),
+        stream_idle_timeout=check_seconds(stream_idle_timeout, "stream_idle_timeout"),
     )
     _warn_if_insecure(config.base_url)
     return config
+
+
+def call_deadline(config: ClientConfig, options: RequestOptions) -> Deadline | None:
+    """The deadline of a call starting now: the call's `deadline=`, else the client's."""
+    if "deadline" in options:
+        return deadline_for(check_seconds(options["deadline"], "deadline"))
+    return deadline_for(config.deadline)
 
 
 def new_idempotency_key() -> str:
@@ -452,6 +474,13 @@ def build_request(
     # 4. The timeout of this call, else the client's (also for `timeout=NOT_GIVEN`).
     given = options.get("timeout", NOT_GIVEN)
     timeout = config.timeout if isinstance(given, NotGiven) else as_timeout(given)
+    if call.accept == EVENT_STREAM:
+        # A stream's read timeout is its idle timeout, when one is set.
+        idle = options.get("stream_idle_timeout", config.stream_idle_timeout)
+        if idle is not None:
+            timeout = httpx.Timeout(
+                connect=timeout.connect, read=idle, write=timeout.write, pool=timeout.pool
+            )
     request = http.build_request(
         call.method,
         config.base_url + path,

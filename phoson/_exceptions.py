@@ -336,6 +336,8 @@ class IncompleteStreamError(PhosonConnectionError):
     `events_received` counts the typed and untyped events that did arrive; `last_event_id` is
     the `id:` of the last one (None if the server sent none). `partial_text` is the reply text
     received before the failure, so a chat UI can show what arrived (not in the message).
+    `resume_token` lets another attempt, or another process, continue the run where it broke
+    (`client.messages.resume(error.resume_token)`); the server goes on running it meanwhile.
     """
 
     #: The reply text (the `token` contents) received before the stream broke.
@@ -344,6 +346,9 @@ class IncompleteStreamError(PhosonConnectionError):
     events_received: int
     #: The `id:` of the last event that arrived; None if the server sent no ids.
     last_event_id: str | None
+    #: The token with which any process can continue the run (`messages.resume(token)`), or
+    #: None when it cannot be resumed (the server gave its events no ids).
+    resume_token: str | None = None
 
     def __init__(self, reason: str, *, events_received: int, last_event_id: str | None) -> None:
         self.events_received = events_received

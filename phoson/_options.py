@@ -42,6 +42,7 @@ __all__ = [
     "check_max_event_size",
     "check_max_retries",
     "check_query",
+    "check_seconds",
     "check_timeout",
     "checks_keywords",
     "option_error",
@@ -140,6 +141,22 @@ def check_timeout(value: object, option: str = "timeout") -> httpx.Timeout:
     if math.isnan(number) or math.isinf(number) or number < 0:
         raise option_error(option, value, _TIMEOUT_VALUES, wrong_type=False)
     return httpx.Timeout(number)
+
+
+_SECONDS_VALUES = "a number of seconds > 0, or None"
+
+
+def check_seconds(value: object, option: str) -> float | None:
+    """`deadline=` or `stream_idle_timeout=`: None (none: the client's default behaviour), or
+    a number of seconds above 0."""
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise option_error(option, value, _SECONDS_VALUES, wrong_type=True)
+    number = float(cast(float, value))
+    if math.isnan(number) or math.isinf(number) or number <= 0:
+        raise option_error(option, value, _SECONDS_VALUES, wrong_type=False)
+    return number
 
 
 def _check_whole(value: object, option: str, accepted: str, *, least: int) -> int:
@@ -276,6 +293,8 @@ def check_key_function(function: Callable[..., Any]) -> Callable[[], str]:
 #: The checker of each per-call option.
 _CALL_OPTION_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "timeout": check_timeout,
+    "deadline": check_seconds,
+    "stream_idle_timeout": check_seconds,
     "max_retries": check_max_retries,
     "extra_headers": check_headers,
     "extra_query": check_query,

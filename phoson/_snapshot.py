@@ -87,7 +87,7 @@ class StreamSnapshot:
     """The accumulated content of one run's events, updated event by event by the stream's
     reader; read from any thread (a read changes nothing)."""
 
-    __slots__ = ("_reasoning", "_text", "_tool_calls", "run_id")
+    __slots__ = ("_mid_run", "_reasoning", "_text", "_tool_calls", "run_id")
 
     def __init__(self) -> None:
         self._text = _Text()
@@ -95,6 +95,14 @@ class StreamSnapshot:
         self._tool_calls: dict[str, ToolCall] = {}
         #: The run's id, from its `run_done` event (None until then, and for a failed run).
         self.run_id: str | None = None
+        # True when the events start mid-run (a stream resumed from a token): the reply is
+        # then never taken from run_done.content, which holds the whole of it.
+        self._mid_run = False
+
+    def start_mid_run(self) -> None:
+        """The events added will start mid-run (`messages.resume`): `text` holds only their
+        tokens, even when none arrives before `run_done`."""
+        self._mid_run = True
 
     def add_token(self, content: str) -> None:
         """Take one `token` event's text into account (`add` for a token, without its test)."""
@@ -122,7 +130,7 @@ class StreamSnapshot:
             self._tool_calls[event.tool_call_id] = replace(started, result=event.result)
         elif event.type == "run_done":
             self.run_id = event.run_id
-            if not self._text and event.content:
+            if not self._text and event.content and not self._mid_run:
                 # A run that sent its reply only in run_done (no tokens): the reply is that.
                 self._text.add(event.content)
 

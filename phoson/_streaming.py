@@ -134,6 +134,7 @@ class StreamState:
         "final",
         "finished",
         "max_event_size",
+        "mid_run",
         "snapshot",
         "tokens_received",
     )
@@ -165,6 +166,8 @@ class StreamState:
         self.tokens_received = 0
         #: The reply text, reasoning, tool calls and run id of the typed events so far.
         self.snapshot = StreamSnapshot()
+        #: True when the events start mid-run (resumed from a token after some event).
+        self.mid_run = False
         # Replay detection (see `reconnected`): the first id of the run, the latest ids, the id
         # sent as Last-Event-ID, and the check's step: "" (off), "check" (waiting for the first id on
         # the new connection), "skip" (in a replay), "through" (skipping the resume id's events).
@@ -287,6 +290,22 @@ class StreamState:
             self._held = []
         self.decoder = SSEDecoder(max_event_size=self.max_event_size)
         self.decoder.retry = old.retry
+
+    def seed(self, last_event_id: str, first_event_id: str) -> None:
+        """Start from a resume token: the first connection asks for the events after
+        `last_event_id`, and a server that replays the run from `first_event_id` is caught
+        as after any reconnect."""
+        self._resume_id = self._last_id = last_event_id
+        self._replay = "check" if last_event_id else ""
+        self._first_id = first_event_id
+        if last_event_id:
+            self.mid_run = True
+            self.snapshot.start_mid_run()
+
+    @property
+    def first_event_id(self) -> str:
+        """The id of the run's first event ("" until one with an id has arrived)."""
+        return self._first_id
 
     @property
     def retry_ms(self) -> int | None:

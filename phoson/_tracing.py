@@ -62,6 +62,7 @@ _GENAI_OPERATIONS = {
     "agents.create": "create_agent",
     "messages.send": "invoke_agent",
     "messages.stream": "invoke_agent",
+    "messages.resume": "invoke_agent",
 }
 #: Body fields of a message call -> GenAI request attributes.
 _GENAI_REQUEST = {

@@ -63,6 +63,12 @@ class RequestOptions(TypedDict, total=False):
 
     #: Overrides the client's timeout (`NOT_GIVEN`: the client's, as if left out).
     timeout: TimeoutTypes | NotGiven
+    #: Overrides the client's `deadline`: seconds for the whole call, every retry, wait and
+    #: stream resume included (None: no deadline).
+    deadline: float | None
+    #: Overrides the client's `stream_idle_timeout`: the longest silence between two bytes of
+    #: a stream before it resumes (None: the read timeout).
+    stream_idle_timeout: float | None
     #: Overrides the client's `max_retries`.
     max_retries: int
     #: Headers added to the SDK's own; a name the SDK also sends (any letter case) replaces

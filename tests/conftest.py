@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -54,6 +55,29 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     monkeypatch.setattr(_sleep, "asleep", fake_asleep)
     monkeypatch.setattr(_sleep, "sleep", fake_sleep)
     yield recorded
+
+
+#: The SDK's real sleeps, kept before any test replaces them.
+_REAL_ASLEEP, _REAL_SLEEP = _sleep.asleep, _sleep.sleep
+
+
+@pytest.fixture
+def real_sleeps(sleeps: list[float], monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The SDK's retry and reconnect waits really wait (and are still recorded): for tests of
+    `deadline=`, which bounds wall-clock time, so a faked wait would let a call make retries
+    that the deadline's clock never sees the time of."""
+
+    async def real_asleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        await _REAL_ASLEEP(seconds)
+
+    def real_sleep(seconds: float, until: threading.Event | None = None) -> None:
+        sleeps.append(seconds)
+        _REAL_SLEEP(seconds, until)
+
+    monkeypatch.setattr(_sleep, "asleep", real_asleep)
+    monkeypatch.setattr(_sleep, "sleep", real_sleep)
+    return sleeps
 
 
 @pytest.fixture(scope="session")

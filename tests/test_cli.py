@@ -315,8 +315,9 @@ def test_ctrl_c_or_sigterm_during_a_stream_closes_it_and_names_the_conversation(
     api: LocalPhosonServer, sdk: PhosonClient, stop: signal.Signals, status: int, note: str
 ) -> None:
     """SIGINT (Ctrl-C) or SIGTERM while the reply streams closes the stream (the server sees
-    the client leave) and exits 130 or 143, with only a note naming the conversation on
-    stderr."""
+    the client leave) and exits 130 or 143, with only a note naming the conversation and the
+    `phoson resume` command on stderr; that command prints the rest of the reply (the same
+    run: no second one starts)."""
     conversation = sdk.conversations.create(sdk.agents.create(name="slow", description="slow").id)
     api.script_next_run(conversation.id, delay=0.2)
     disconnects = api.stats.disconnects
@@ -335,11 +336,49 @@ def test_ctrl_c_or_sigterm_during_a_stream_closes_it_and_names_the_conversation(
     assert first and process.returncode == status
     reply = (first + rest).decode()
     assert reply_text("one two three four five six").startswith(reply) and len(reply) < 40
-    assert err.decode() == f"{note} · conversation {conversation.id}\n"
+    stopped, resume_line = err.decode().splitlines()
+    assert stopped == f"{note} · conversation {conversation.id}"
+    assert resume_line.startswith("continue with: phoson resume phr1.")
     deadline = time.monotonic() + 5  # the server notices at its next write
     while api.stats.disconnects == disconnects and time.monotonic() < deadline:
         time.sleep(0.02)
     assert api.stats.disconnects == disconnects + 1
+    runs = api.stats.runs_created
+    resumed = phoson(api, *shlex.split(resume_line.removeprefix("continue with: phoson ")))
+    assert resumed.code == 0, resumed.err
+    assert reply + resumed.out == reply_text("one two three four five six") + "\n"
+    assert run_line(resumed.err)[1] == conversation.id
+    assert api.stats.runs_created == runs
+
+
+def test_chat_whose_stream_breaks_prints_the_resume_command(
+    api: LocalPhosonServer, sdk: PhosonClient
+) -> None:
+    """A chat whose connection breaks for good (a cut, then every reconnect refused) exits 1
+    with the error and `continue with: phoson resume TOKEN`, which prints the rest."""
+    conversation = sdk.conversations.create(sdk.agents.create("cut", "cut").id)
+    api.cut_stream_after(3)
+    api.drop_next(3)  # the reconnect and its two retries
+    message = "seven eight nine ten eleven"
+    broken = phoson(api, "chat", "--conversation", conversation.id, message)
+    assert broken.code == 1
+    error, resume_line = broken.err.splitlines()[-2:]
+    assert error.startswith("error: stream ended before run_done or error")
+    assert resume_line.startswith("continue with: phoson resume phr1.")
+    resumed = phoson(api, *shlex.split(resume_line.removeprefix("continue with: phoson ")))
+    assert resumed.code == 0, resumed.err
+    assert broken.out + resumed.out == reply_text(message) + "\n"
+
+
+def test_resume_with_a_bad_token_exits_1_before_any_request(
+    api: LocalPhosonServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`phoson resume` with a token that was cut says so and sends nothing."""
+    before = len(api.stats.requests)
+    result = in_process(api, capsys, "resume", "phr1.AAAAAAAAAAAAAAAAAAAAAA")
+    assert result.code == 1
+    assert result.err.startswith("error: not a usable resume token: it was cut or altered")
+    assert len(api.stats.requests) == before
 
 
 def read_until(fd: int, wanted: bytes, timeout: float = 10) -> bytes:
@@ -718,4 +757,4 @@ def test_every_option_and_argument_has_help_text() -> None:
         and not isinstance(action, argparse._SubParsersAction)
     ]
     assert bare == []
-    assert len(list(parsers(build_parser()))) == 18  # every command and group was walked
+    assert len(list(parsers(build_parser()))) == 19  # every command and group was walked

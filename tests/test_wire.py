@@ -17,6 +17,7 @@ from phoson import (
     request_id_of,
 )
 from phoson import _wire as wire
+from phoson._resume_token import ResumePoint, encode_resume_token
 from phoson._sync._requester import Requester
 from tests.payloads import AGENT, MESSAGE
 
@@ -105,15 +106,19 @@ def test_every_client_method_names_its_call(monkeypatch: pytest.MonkeyPatch) -> 
                 for p in inspect.signature(method).parameters.values()
                 if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
             ]
-            positional = ["x" for p in required if p.kind is p.POSITIONAL_OR_KEYWORD]
+            positional: list[str | None] = [
+                "x" for p in required if p.kind is p.POSITIONAL_OR_KEYWORD
+            ]
             keywords = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
+            if name == "resume":  # a token: any request's will do
+                positional = [encode_resume_token(ResumePoint("POST", "/x", None, "key"))]
             with pytest.raises(_Sent) as sent:
                 result = method(*positional, **keywords)
                 if isinstance(result, MessageStream):
                     next(iter(result))
             seen[f"{resource}.{name}"] = sent.value.call.operation
     assert seen == {name: name for name in seen}
-    assert len(seen) == 15
+    assert len(seen) == 16
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,10 @@ class AsyncPhosonClient(AsyncCustomCalls):
     context manager, or call `close()` when done, to release its connections. One client is
     safe to share between tasks.
 
+    `deadline` (seconds, default none) bounds each whole call, its retries, waits and stream
+    resumes included; `stream_idle_timeout` is the longest silence between two bytes of a
+    stream before it resumes (default: the read timeout). Both can be set per call.
+
     `open_telemetry=True` (or `PHOSON_OTEL=true`) traces each call as one OpenTelemetry span,
     over the global tracer provider or `tracer_provider=` (which alone also turns it on);
     it needs `pip install 'phoson-sdk[otel]'`.
@@ -56,6 +60,8 @@ class AsyncPhosonClient(AsyncCustomCalls):
         open_telemetry: bool | None = None,
         tracer_provider: object | None = None,
         limits: httpx.Limits | None = None,
+        deadline: float | None = None,
+        stream_idle_timeout: float | None = None,
     ) -> None:
         configure_from_env()
         expected = httpx.AsyncClient
@@ -79,6 +85,8 @@ class AsyncPhosonClient(AsyncCustomCalls):
             strict_response_validation=strict_response_validation,
             open_telemetry=open_telemetry,
             tracer_provider=tracer_provider,
+            deadline=deadline,
+            stream_idle_timeout=stream_idle_timeout,
         )
         check_limits(limits)
         if http_client is not None:
@@ -110,6 +118,8 @@ class AsyncPhosonClient(AsyncCustomCalls):
         strict_response_validation: bool | None = None,
         open_telemetry: bool | None = None,
         tracer_provider: object | None = None,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client with some settings changed that shares this one's connection pool.
 
@@ -138,6 +148,10 @@ class AsyncPhosonClient(AsyncCustomCalls):
             changes["open_telemetry"] = True  # as in the constructor: a provider turns it on
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = timeout
+        if not isinstance(deadline, NotGiven):
+            changes["deadline"] = deadline  # None: no deadline
+        if not isinstance(stream_idle_timeout, NotGiven):
+            changes["stream_idle_timeout"] = stream_idle_timeout
         config = self._requester.config.copy_with(**changes)
         # A shallow copy keeps what a subclass's `__init__` set on this client (its own
         # attributes, shared as they are); only the requester and the resources are new.
@@ -162,6 +176,11 @@ class AsyncPhosonClient(AsyncCustomCalls):
     @property
     def timeout(self) -> httpx.Timeout:
         return self._requester.config.timeout
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds each call may take in all, retries and waits included (None: no limit)."""
+        return self._requester.config.deadline
 
     @property
     def max_retries(self) -> int:

@@ -7,12 +7,15 @@ Every method is wrapped by `checks_keywords`: a misspelt keyword raises `TypeErr
 
 from __future__ import annotations
 
+from typing import cast
+
 from typing_extensions import Unpack
 
 from .. import _wire as wire
 from .._models import Agent, Conversation, Message
 from .._options import checks_keywords
 from .._response import araw_call
+from .._resume_token import decode_resume_token
 from .._types import (
     MemoryTypeInput,
     ProviderInput,
@@ -20,6 +23,7 @@ from .._types import (
     RequestOptions,
     WriteRequestOptions,
 )
+from .._wire import EVENT_STREAM, Call
 from ._raw import AsyncRawRequester
 from ._requester import AsyncRequester
 from ._streaming import AsyncMessageStream
@@ -211,6 +215,33 @@ class AsyncMessages(AsyncResource):
             reasoning_effort=reasoning_effort,
         )
         return AsyncMessageStream(self._requester, call, options)
+
+    @checks_keywords
+    def resume(self, token: str, **options: Unpack[RequestOptions]) -> AsyncMessageStream:
+        """Continue a streamed run from its `resume_token`, in this process or any other.
+
+        The stream delivers the run's events after the token's last one (none is repeated;
+        the server goes on with the same run, no second run starts) and resumes again after
+        later breaks, as any stream does. This client's key, base URL and settings are used;
+        the token carries only the request, its idempotency key and the last event id. So
+        `text` and the other snapshots hold the events from the token on; the whole reply is
+        `run_done.content` (`until_done().content`).
+
+        Returns at once, without I/O, like `stream()`. Raises `PhosonError` at once for a
+        token that is cut, altered, of another version or not a token at all.
+        """
+        point = decode_resume_token(token)
+        call = Call(
+            point.method,
+            point.path,
+            point.body,
+            accept=EVENT_STREAM,
+            operation="messages.resume",
+        )
+        stream_options = cast(
+            WriteRequestOptions, {**options, "idempotency_key": point.idempotency_key}
+        )
+        return AsyncMessageStream(self._requester, call, stream_options, resume=point)
 
     @checks_keywords
     async def send(

@@ -19,15 +19,17 @@ The iterators are classes, not generators, so that `close()` never meets a gener
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import NoReturn, Self, cast
 
 import httpx
 
-from .. import _ownership
-from .._config import new_idempotency_key
+from .. import _ownership, _sleep
+from .._config import call_deadline, new_idempotency_key
+from .._deadline import Deadline
 from .._exceptions import (
+    IncompleteStreamError,
     PhosonError,
     PhosonResponseValidationError,
     RunFailedError,
@@ -37,6 +39,7 @@ from .._misuse import aloop_check
 from .._models import RunDoneEvent, StreamEvent
 from .._options import check_call_options
 from .._redact import clean_cause, redact_value
+from .._resume_token import ResumePoint, encode_resume_token
 from .._snapshot import ToolCall
 from .._sse import ServerSentEvent
 from .._stream_closer import StreamCloser, WakeOnClose
@@ -88,7 +91,14 @@ class AsyncMessageStream:
     `with` block or `close()` closes it.
     """
 
-    def __init__(self, requester: AsyncRequester, call: Call, options: WriteRequestOptions) -> None:
+    def __init__(
+        self,
+        requester: AsyncRequester,
+        call: Call,
+        options: WriteRequestOptions,
+        *,
+        resume: ResumePoint | None = None,
+    ) -> None:
         aloop_check()  # the blocking client warns on a thread that runs an event loop
         self._requester = requester
         self._call = call
@@ -101,6 +111,10 @@ class AsyncMessageStream:
         # One key for the whole run: retries and resumes must reach the same run.
         self._idempotency_key = options.get("idempotency_key") or new_idempotency_key()
         self._state = StreamState(requester.config.max_event_size)
+        if resume is not None:  # `messages.resume`: continue after the token's last event
+            self._state.seed(resume.last_event_id, resume.first_event_id)
+        # The latest resume token, and the last event id it was made for.
+        self._token: tuple[str, str | None] | None = None
         self._closer = StreamCloser()
         self._response: httpx.Response | None = None
         #: The scope `close()` cancels to end a wait for the response's next bytes; None when
@@ -111,12 +125,22 @@ class AsyncMessageStream:
         self._chunks: AsyncIterator[bytes] | None = None
         self._guard: _CloseWhenDropped | None = None
         self._pending: Iterator[ServerSentEvent] = iter(())
+        # The chunk's events `_pending` hands out (kept to tell the last one delivered), and
+        # the id a resume goes on after once the stream is closed (None: still open).
+        self._batch: list[ServerSentEvent] = []
+        self._closed_after: str | None = None
         self._request_id: str | None = None
         self._reconnects = 0
         self._opened = False
         self._failure: PhosonError | None = None
         # The call's span, started when the request first goes out (NO_SPAN: not traced).
         self._span: CallSpan = NO_SPAN
+        # `deadline=`: the whole stream's end, set when the request first goes out; the timer
+        # that ends the stream then, and what it was waiting for (in the error).
+        self._deadline: Deadline | None = None
+        self._stop_timer: Callable[[], None] | None = None
+        self._deadline_hit = False
+        self._waiting_for = ""
 
     def __repr__(self) -> str:
         if self._closer.closing:
@@ -175,6 +199,60 @@ class AsyncMessageStream:
         return self._state.events_received
 
     @property
+    def resume_token(self) -> str | None:
+        """A string with which any process can continue this run: `messages.resume(token)`.
+
+        It holds the request (path and JSON body), its idempotency key and the id of the
+        last event received, never the API key; it changes as events arrive. None before the
+        request has gone out, once the run's final event has arrived (nothing is left), when
+        the server gives its events no ids (the run cannot be resumed), or when the request
+        is too large for a token (`phoson._resume_token.MAX_TOKEN_CHARS`).
+        """
+        state = self._state
+        if not self._opened:
+            return None
+        last_event_id = self._delivered_event_id()
+        if state.finished:
+            if last_event_id == state.last_event_id:
+                return None  # the final event was handed out: nothing is left
+        elif not (last_event_id or state.events_received == 0):
+            return None  # events without ids: the run cannot be resumed
+        token = self._token
+        if token is None or token[0] != last_event_id:
+            call = self._call
+            extra_body = self._options.get("extra_body")
+            body = {**(call.body or {}), **extra_body} if extra_body else call.body
+            point = ResumePoint(
+                call.method,
+                call.path,
+                body,
+                self._idempotency_key,
+                last_event_id,
+                state.first_event_id,
+            )
+            try:
+                token = (last_event_id, encode_resume_token(point))
+            except (TypeError, ValueError):  # an extra_body that is not JSON: no token
+                token = (last_event_id, None)
+            self._token = token
+        return token[1]
+
+    def _delivered_event_id(self) -> str:
+        """The id of the last event handed to the caller: a resume goes on after it. (The
+        stream's `last_event_id` is the last one decoded: a chunk of several events is handed
+        out one by one.)"""
+        if self._closed_after is not None:
+            return self._closed_after
+        batch = self._batch
+        if batch:
+            rest = list(self._pending)
+            self._pending = iter(rest)
+            if rest:
+                return batch[len(batch) - len(rest) - 1].id  # the first is handed out at once
+            self._batch = []
+        return self._state.last_event_id
+
+    @property
     def closed(self) -> bool:
         """True once `close()` was called (or the `with` block ended, or the stream failed)."""
         return self._closer.closing
@@ -204,11 +282,14 @@ class AsyncMessageStream:
         A reader waiting for the next event (or before a reconnect) stops at once and ends
         quietly; after `close()` returns no event is delivered and no request is sent.
         """
+        self._cancel_deadline()
         closer = self._closer
         self._span.end_stream(self._state)
         # 1. Stop the reader: it checks `closing` after every wait, and its wait ends now.
         #    Events already decoded but not yet delivered are dropped.
         closer.interrupt(self._response)
+        if self._closed_after is None:
+            self._closed_after = self._delivered_event_id()
         self._pending = iter(())
         if closer.aheld_here():
             # A signal handler that interrupted the reader in this thread (blocking client):
@@ -253,6 +334,11 @@ class AsyncMessageStream:
             # One span for the whole stream, every reconnect included; ended when it ends.
             self._span = self._requester.tracer.start(self._call)
             self._span.watch(self, self._state)
+            # One deadline for the whole stream too: at its end the stream is interrupted as
+            # `close()` would, wherever its reader is (or is not) waiting.
+            self._deadline = deadline = call_deadline(self._requester.config, self._options)
+            if deadline is not None:
+                self._stop_timer = _sleep.acall_later(deadline.remaining(), self._deadline_passed)
         # 1. Send; `close()` from elsewhere cancels this (in the event-loop client).
         try:
             with self._span.current():
@@ -265,6 +351,7 @@ class AsyncMessageStream:
                         last_event_id=self._state.last_event_id or None,
                         span=self._span,
                         closer=closer,
+                        deadline=self._deadline,
                     )
         except PhosonError as error:
             if not closer.closing:  # (closed meanwhile: the reader ends quietly)
@@ -324,6 +411,29 @@ class AsyncMessageStream:
         except httpx.HTTPError:
             pass  # the body is only quoted in the message; the status says enough
         return b"".join(parts)
+
+    def _cancel_deadline(self) -> None:
+        stop, self._stop_timer = self._stop_timer, None
+        if stop is not None:
+            stop()
+
+    def _deadline_passed(self) -> None:
+        """The deadline's timer (on the event loop, or a timer thread): interrupt the reader
+        as `close()` does; it then raises the deadline's error (`_deadline_error`)."""
+        if self._stop_timer is None or self._state.finished or self._closer.closing:
+            return  # closed or finished meanwhile
+        self._deadline_hit = True
+        self._closer.interrupt(self._response)
+
+    def _deadline_error(self) -> PhosonError:
+        """The error of a stream that its deadline ended: a `StreamTimeoutError`, with the
+        token that continues the run."""
+        deadline = self._deadline
+        assert deadline is not None
+        what = self._waiting_for or "while the stream was being read"
+        error = self._incomplete(str(deadline.error(what)), timed_out=True)
+        self._failure = error
+        return error
 
     def _span_failed(self, error: BaseException) -> None:
         """End the span with the error that ends the stream."""
@@ -408,6 +518,7 @@ class AsyncMessageStream:
                     await self._close_response()
                 elif self._state.finished:  # (`self.`: see `closing` above)
                     self._span.end_stream(state, batch)  # the span ends at the final event
+                    self._cancel_deadline()
                     self._finish_response()
             finally:
                 closer.arelease()
@@ -417,10 +528,13 @@ class AsyncMessageStream:
                 if len(batch) == 1:
                     return batch[0]  # (`_pending` is empty: it is read only once it is)
                 self._pending = iter(batch)
+                self._batch = batch
                 return next(self._pending)
             if reason:
                 # 3. The connection broke before the final event: resume or raise.
                 await self._resume_or_raise(reason, failure)
+        if self._deadline_hit and self._failure is None:
+            raise self._deadline_error()
         if self._failure is not None:
             raise PhosonError(f"this stream failed earlier ({self._failure}); start a new stream")
         return None
@@ -430,14 +544,29 @@ class AsyncMessageStream:
         state = self._state
         max_retries = self._options.get("max_retries", self._requester.config.max_retries)
         timed_out = isinstance(exc, httpx.TimeoutException)
+        deadline = self._deadline
+        if deadline is not None and deadline.passed:
+            # The read timeout was cut to the time left: the deadline ended this connection.
+            self._waiting_for = "while waiting for the stream's next bytes"
+            try:
+                self._fail(self._deadline_error())
+            except PhosonError as error:
+                raise error from exc
         if not state.can_resume() or self._reconnects >= max_retries:
             if state.can_resume():
                 reason += f"; gave up after {self._reconnects} reconnects"
             try:
-                self._fail(state.incomplete(reason, timed_out=timed_out))
+                self._fail(self._incomplete(reason, timed_out=timed_out))
             except PhosonError as error:
                 raise error from (None if exc is None else clean_cause(exc))
         delay = state.reconnect_delay(self._reconnects)
+        if deadline is not None and delay >= deadline.remaining():
+            # A wait that cannot end before the deadline: fail now rather than sleep first.
+            cut = deadline.too_short(delay, "the wait before resuming", deadline.remaining())
+            try:
+                self._fail(self._incomplete(f"{reason}; {cut}", timed_out=True))
+            except PhosonError as error:
+                raise error from exc
         self._reconnects += 1
         self._span.reconnect(self._reconnects, delay, reason, state.last_event_id)
         logger.info(
@@ -451,17 +580,26 @@ class AsyncMessageStream:
             max_retries,
         )
         # `close()` during this wait ends it, and no request is sent.
+        self._waiting_for = "during the wait before resuming"
         await self._closer.asleep(delay)
         if self._closer.closing:
             return
         state.reconnected()
+        self._waiting_for = "while resuming"
         try:
             await self._open()
         except PhosonError as error:
             try:
-                self._fail(state.incomplete(f"{reason}; resuming failed: {error}"))
+                self._fail(self._incomplete(f"{reason}; resuming failed: {error}"))
             except PhosonError as incomplete:
                 raise incomplete from error
+        self._waiting_for = ""
+
+    def _incomplete(self, reason: str, *, timed_out: bool = False) -> IncompleteStreamError:
+        """The error for a run this stream gives up on, with the token that continues it."""
+        error = self._state.incomplete(reason, timed_out=timed_out)
+        error.resume_token = self.resume_token
+        return error
 
     # -- Iterating ---------------------------------------------------------------------------
 
@@ -501,7 +639,8 @@ class AsyncMessageStream:
         """Only the reply text, token by token. Raises `RunFailedError` if the run fails.
 
         A run whose reply arrives only in `run_done.content` (no `token` events) yields that
-        reply once.
+        reply once (not in a stream from `messages.resume`: it yields only the tokens after
+        the resume token's last event).
         """
         return _TextPieces(self)
 
@@ -570,7 +709,8 @@ class _TextPieces:
                 return event.content
             if event.type == "run_done":
                 # No token carried the reply: it is only in run_done.content.
-                if stream._state.tokens_received == 0 and event.content:
+                state = stream._state
+                if state.tokens_received == 0 and event.content and not state.mid_run:
                     return event.content
             elif event.type == "error":
                 raise RunFailedError(event.message, request_id=stream.request_id)

@@ -1,10 +1,13 @@
-"""`phoson chat`: send one message and print the run as it streams.
+"""`phoson chat`: send one message and print the run as it streams; `phoson resume`: go on
+printing a run that an interrupted or broken `phoson chat` (or any stream) left.
 
 The reply goes to stdout, flushed token by token and ended with a newline, so it can be piped.
 Everything else goes to stderr: `[thinking] ...` for reasoning, `[tool] name(arg=value)` and
 `[tool result] name: ...` for tool calls, and at the end `run <run_id> · conversation <id>`.
 With --json, stdout gets each event as one JSON object per line instead of the text, each with
-the `conversation_id` it belongs to.
+the `conversation_id` it belongs to. When the stream is interrupted (Ctrl-C, SIGTERM) or breaks
+for good, the last stderr line is the command that continues the run: `phoson resume TOKEN`
+(not with --local, whose server ends with the command).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ._signals import STOPS, Terminated
 if TYPE_CHECKING:
     import argparse
 
-    from .._sync import PhosonClient
+    from .._sync import MessageStream, PhosonClient
 
 #: The agent `phoson chat` talks to when it is given neither --agent nor --conversation: the
 #: one of this name (made the first time, and again with --new-agent).
@@ -42,11 +45,62 @@ def chat(client: PhosonClient, args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in STREAM_OPTIONS}
     options = {name: value for name, value in options.items() if value is not None}
     printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    stream = client.messages.stream(conversation_id, args.message, **options)
+    return _print_run(
+        stream,
+        conversation_id,
+        where,
+        printer,
+        args.json,
+        from_start=True,
+        resumable=not args.local,
+    )
+
+
+def resume(client: PhosonClient, args: argparse.Namespace) -> int:
+    """`phoson resume TOKEN`: print the rest of a run from its resume token."""
+    from urllib.parse import unquote
+
+    from .._resume_token import decode_resume_token
+
+    point = decode_resume_token(args.token)  # PhosonError (exit 1) for a bad token
+    conversation_id = unquote(point.path.removeprefix("/conversations/").partition("/")[0])
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    stream = client.messages.resume(args.token)
+    return _print_run(
+        stream,
+        conversation_id,
+        f"conversation {conversation_id}",
+        printer,
+        args.json,
+        from_start=not point.last_event_id,
+        resumable=not args.local,
+    )
+
+
+def _print_run(
+    stream: MessageStream,
+    conversation_id: str,
+    where: str,
+    printer: ChatPrinter,
+    as_json: bool,
+    *,
+    from_start: bool,
+    resumable: bool,
+) -> int:
+    """Print the run's events as they arrive; 0 at run_done, 1 at an error event or a break.
+
+    `from_start`: the stream starts at the run's first event, so a reply that comes only in
+    run_done's content is printed (a resumed stream prints only what follows its token).
+    `resumable`: when the stream is interrupted or breaks, print the command that goes on.
+    """
+    from .._exceptions import IncompleteStreamError
+
     try:
         # The `with` closes the response however the loop ends (Ctrl-C, a closed pipe).
-        with client.messages.stream(conversation_id, args.message, **options) as stream:
+        with stream:
             for event in stream:
-                if args.json:
+                if as_json:
                     printer.json_line(
                         {**event.model_dump(mode="json"), "conversation_id": conversation_id}
                     )
@@ -59,7 +113,7 @@ def chat(client: PhosonClient, args: argparse.Namespace) -> int:
                 elif event.type == "tool_end":
                     printer.note(f"[tool result] {event.tool}: {_excerpt(event.result)}")
                 elif event.type == "run_done":
-                    printer.end_reply(event.content)
+                    printer.end_reply(event.content if from_start else None)
                     printer.note(f"run {event.run_id} · {where}")
                     return 0
                 elif event.type == "error":
@@ -67,8 +121,15 @@ def chat(client: PhosonClient, args: argparse.Namespace) -> int:
                     printer.note(f"error: {event.message}")
                     return 1
     except STOPS as stop:  # Ctrl-C or SIGTERM: the `with` has closed the stream
-        printer.interrupted(where, terminated=isinstance(stop, Terminated))
+        printer.interrupted(
+            where,
+            terminated=isinstance(stop, Terminated),
+            resume_token=stream.resume_token if resumable else None,
+        )
         raise
+    except IncompleteStreamError as error:  # the connection broke for good: say how to go on
+        printer.broken(str(error), resume_token=error.resume_token if resumable else None)
+        return 1
     # Not reached: a stream that ends without run_done or error raises IncompleteStreamError.
     return 1
 
@@ -163,18 +224,36 @@ class ChatPrinter:
         self.err.write(line + "\n")
         self.err.flush()
 
-    def interrupted(self, where: str, *, terminated: bool = False) -> None:
+    def interrupted(
+        self, where: str, *, terminated: bool = False, resume_token: str | None = None
+    ) -> None:
         """After Ctrl-C or SIGTERM: finish the terminal's line and say where to continue
-        (`where`: "conversation <id>", and a note when it cannot be continued)."""
+        (`where`: "conversation <id>", and a note when it cannot be continued), and the
+        command that continues the run (when it can be resumed)."""
         try:
-            if self.reply_open and _is_tty(self.out):
-                self.out.write("\n")
-                self.out.flush()
-                self.reply_open = self.mid_line = False
+            self._end_terminal_line()
             stopped = "terminated" if terminated else "interrupted"
             self.note(f"{stopped} · {where}")
+            if resume_token is not None:
+                self.note(f"continue with: phoson resume {resume_token}")
         except OSError:
             pass
+
+    def broken(self, message: str, *, resume_token: str | None) -> None:
+        """After the stream broke for good: the error, and the command that continues the
+        run. A piped reply is left as it is, so that the resumed one appends to it."""
+        from .._redact import redact
+
+        self._end_terminal_line()
+        self.note(f"error: {redact(message)}")
+        if resume_token is not None:
+            self.note(f"continue with: phoson resume {resume_token}")
+
+    def _end_terminal_line(self) -> None:
+        if self.reply_open and _is_tty(self.out):
+            self.out.write("\n")
+            self.out.flush()
+            self.reply_open = self.mid_line = False
 
     def _end_thinking(self) -> None:
         if self.thinking_open:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .._version import __version__
 from . import _resources as res
-from ._chat import chat
+from ._chat import chat, resume
 from ._signals import STOPS
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ examples:
   phoson agents create --name Helper --description "A helpful agent"
   phoson conversations list --agent AGENT_ID --json
   phoson --local chat "Hello"                 no account needed: an in-process test server
+  phoson resume TOKEN                         the rest of an interrupted chat's run
 
 The API key comes from --api-key, else ${API_KEY_ENV}; the URL from --base-url, else
 $PHOSON_BASE_URL, else https://api.phoson.ai. Exit status: 0 ok, 1 API or connection error,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_chat(commands)
+    _add_resume(commands)
     _add_agents(_group(commands, "agents", "list, show, create, change and delete agents"))
     _add_conversations(
         _group(commands, "conversations", "list, show, create, rename and delete conversations")
@@ -117,6 +119,17 @@ def _add_chat(commands: Commands) -> None:
         choices=("low", "medium", "high"),
         help="let the model reason first ([thinking] lines on stderr)",
     )
+
+
+def _add_resume(commands: Commands) -> None:
+    parser = _leaf(commands, "resume", resume, "print the rest of a run from its resume token")
+    parser.description = (
+        "Continue a run that `phoson chat` left when it was interrupted or its connection "
+        "broke (it prints this command then), or any run from a stream's resume_token: the "
+        "events after the token stream to stdout and stderr as in chat. The token carries no "
+        "API key; this command uses yours."
+    )
+    parser.add_argument("token", metavar="TOKEN", help="the resume token chat printed")
 
 
 def _add_agents(agents: Commands) -> None:

@@ -16,9 +16,17 @@ from typing import TypeVar
 import httpx
 
 from .. import _sleep
-from .._config import ClientConfig, build_request, forget_credentials, refresh_attempt_headers
+from .._config import (
+    ClientConfig,
+    build_request,
+    call_deadline,
+    forget_credentials,
+    refresh_attempt_headers,
+)
+from .._deadline import Deadline, timeout_phase
 from .._exceptions import (
     PhosonError,
+    PhosonTimeoutError,
     api_error_from_response,
     connection_error_from,
     run_failure,
@@ -29,10 +37,15 @@ from .._misuse import loop_check
 from .._models import PhosonModel
 from .._options import check_call_options
 from .._redact import clean_cause
-from .._retry import is_retryable_transport_error, retry_delay, should_retry_response
+from .._retry import (
+    is_retryable_transport_error,
+    retry_after,
+    retry_delay,
+    should_retry_response,
+)
 from .._stream_closer import StreamCloser, WaitInterrupted
 from .._tracing import NO_SPAN, NO_TRACER, CallSpan, Tracer, make_tracer
-from .._types import RequestOptions
+from .._types import NOT_GIVEN, NotGiven, RequestOptions
 from .._wire import Call, parse_model, parse_model_list
 from ._pool import Pool, client_closed_error
 
@@ -122,6 +135,7 @@ class Requester:
         last_event_id: str | None = None,
         span: CallSpan = NO_SPAN,
         closer: StreamCloser | None = None,
+        deadline: Deadline | NotGiven | None = NOT_GIVEN,
     ) -> httpx.Response:
         """Send `call` and return its 2xx response, retrying as `phoson._retry` allows.
 
@@ -135,8 +149,14 @@ class Requester:
         `closer` is the stream's being opened, if any: once it is closing, nothing more is sent
         and `WaitInterrupted` is raised (its `wake_on_close()` around this call swallows it);
         a retry's wait ends when it closes.
+
+        `deadline` (else the call's own, from `deadline=`) bounds every attempt and wait: each
+        attempt's timeouts are cut to the time left, and a retry whose wait would end after
+        it fails at once with `PhosonTimeoutError`.
         """
         loop_check()  # the blocking client warns on a thread that runs an event loop
+        if isinstance(deadline, NotGiven):
+            deadline = call_deadline(self.config, options)
         # A plain call without per-call options, from this configuration's template (bench
         # `calls`: about 20 µs a call less than httpx's build_request); else the general way.
         request = (
@@ -154,11 +174,14 @@ class Requester:
                 last_event_id=last_event_id,
             )
         span.inject(request.headers)
+        timeouts = request.extensions.get("timeout", {})
         max_retries = options.get("max_retries", self.config.max_retries)
         retries_done = 0
         while True:
             if retries_done:  # the request was built with "0"
                 refresh_attempt_headers(request, self.config, options, retries_done)
+            if deadline is not None:
+                request.extensions["timeout"] = deadline.cap(timeouts)
             started = time.monotonic()
             # 1. Send and read a plain call's body, catching transport failures.
             retry_headers: httpx.Headers | None = None
@@ -179,6 +202,10 @@ class Requester:
                 error: PhosonError = connection_error_from(exc, request.method, request.url)
                 cause = clean_cause(exc)  # redacted; not chained if it still shows a key
                 retryable = is_retryable_transport_error(exc)
+                if deadline is not None and isinstance(exc, httpx.TimeoutException):
+                    cut = deadline.cut(timeout_phase(exc))
+                    if cut is not None:
+                        raise cut from exc
                 if logger.isEnabledFor(logging.DEBUG):
                     elapsed = (time.monotonic() - started) * 1000.0
                     logger.debug(
@@ -211,6 +238,15 @@ class Requester:
             if delay is None:
                 forget_credentials(request, None if retry_headers is None else response)
                 raise error from cause
+            if deadline is not None:
+                try:
+                    asked = retry_after(retry_headers) if retry_headers else None
+                    kind = "backoff" if asked is None else "Retry-After"
+                    deadline.check_wait(
+                        delay, f"the {kind} wait before retry {retries_done + 1} (after: {error})"
+                    )
+                except PhosonTimeoutError as cut:
+                    raise cut from error
             retries_done += 1
             span.retry(retries_done, delay, error)
             logger.info(

@@ -118,6 +118,8 @@ class StreamWriter:
             app.active_streams += 1
         self._cut_after = faults.cut_after
         self._malformed = faults.malformed
+        self._stall_after = faults.stall_after
+        self._stall_seconds = faults.stall_seconds
         self._finished = False
         self._final_sent = False  # the run's last event has been handed to the sender
         self.cut = False
@@ -137,6 +139,8 @@ class StreamWriter:
         indexes = range(self._plan.after, len(run.events))
         spoiled = next((i for i in indexes if run.events[i][0] == "token"), self._plan.after)
         yield PREAMBLE
+        if self._stall_after == 0:
+            yield self._stall_seconds  # silence: not even a ping
         for written, index in enumerate(indexes):
             if written and delay > 0:
                 yield from _pause(delay, ping_interval)
@@ -147,6 +151,8 @@ class StreamWriter:
             if cut_after is not None and written + 1 >= cut_after:
                 self.cut = True
                 return
+            if self._stall_after == written + 1:
+                yield self._stall_seconds  # silence: not even a ping
 
     def finish(self, outcome: str, *, count_disconnect: bool = True) -> None:
         """Record how the stream ended: "completed", "cut" or "disconnected" (the client went

@@ -21,7 +21,8 @@ EVENT_KINDS = frozenset({"bad_event_json", "bad_event_fields"})
 @dataclass(slots=True)
 class Fault:
     """One armed fault. `kind` is "fail", "drop", "malformed" (with `malformed` naming which),
-    "cut" (with `cut_after`) or "delay" (with `seconds`)."""
+    "cut" (with `cut_after`), "stall" (with `cut_after` and `seconds`) or "delay" (with
+    `seconds`)."""
 
     kind: str
     remaining: int
@@ -38,7 +39,9 @@ class Fault:
     def at_stream_time(self) -> bool:
         """Cuts and corrupted events act on a stream once it starts; the rest replace the
         response as soon as the request arrives."""
-        return self.kind == "cut" or (self.kind == "malformed" and self.malformed in EVENT_KINDS)
+        if self.kind in ("cut", "stall"):
+            return True
+        return self.kind == "malformed" and self.malformed in EVENT_KINDS
 
     def matches(self, path: str, is_stream: bool) -> bool:
         if self.path is not None and not path.startswith(self.path):
@@ -48,10 +51,13 @@ class Fault:
 
 @dataclass(slots=True)
 class StreamFaults:
-    """What a starting stream suffers: a cut after `cut_after` events, corrupted events."""
+    """What a starting stream suffers: a cut after `cut_after` events, corrupted events, a
+    silence of `stall_seconds` after `stall_after` events."""
 
     cut_after: int | None = None
     malformed: str | None = None
+    stall_after: int | None = None
+    stall_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -92,6 +98,9 @@ class FaultQueue:
                 continue
             if fault.kind == "cut" and taken.cut_after is None:
                 taken.cut_after = fault.cut_after
+                self._use(self.queue, fault)
+            elif fault.kind == "stall" and taken.stall_after is None:
+                taken.stall_after, taken.stall_seconds = fault.cut_after, fault.seconds
                 self._use(self.queue, fault)
             elif fault.kind == "malformed" and taken.malformed is None:
                 taken.malformed = fault.malformed

@@ -315,6 +315,17 @@ class LocalPhosonServer:
             raise ValueError("k must be >= 0")
         self._arm(Fault("cut", times, path, cut_after=k))
 
+    def stall_stream_after(
+        self, k: int, seconds: float, *, times: int = 1, path: str | None = None
+    ) -> None:
+        """The next `times` streams (resumed ones included) fall silent for `seconds` after
+        `k` events (no byte, not even a ping), then go on. k=0: right after the headers."""
+        if k < 0:
+            raise ValueError("k must be >= 0")
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self._arm(Fault("stall", times, path, cut_after=k, seconds=seconds))
+
     def delay_headers(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
         """The next `times` requests wait `seconds` before their response starts."""
         if seconds < 0:

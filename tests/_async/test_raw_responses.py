@@ -31,8 +31,8 @@ def with_headers(response: httpx.Response, headers: dict[str, str]) -> httpx.Res
 
 
 async def test_every_call_of_every_resource_has_a_raw_twin(client: AsyncPhosonClient) -> None:
-    """with_raw_response offers exactly each resource's calls (all but the lazy `stream`),
-    with the same parameters, and its signature and docstring say it answers with a
+    """with_raw_response offers exactly each resource's calls (all but the lazy `stream` and
+    `resume`), with the same parameters, and its signature and docstring say it answers with a
     `RawResponse` of the plain call's result."""
     for resource in ("agents", "conversations", "messages"):
         plain = getattr(client, resource)
@@ -40,7 +40,7 @@ async def test_every_call_of_every_resource_has_a_raw_twin(client: AsyncPhosonCl
             name
             for name, _ in inspect.getmembers(type(plain), inspect.isfunction)
             if not name.startswith("_")
-        } - {"stream"}
+        } - {"stream", "resume"}
         raw = plain.with_raw_response
         assert {name for name in dir(raw) if not name.startswith("_")} == calls, resource
         for name in calls:
