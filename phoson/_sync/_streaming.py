@@ -205,7 +205,8 @@ class MessageStream:
         """A string with which any process can continue this run: `messages.resume(token)`.
 
         It holds the request (path and JSON body), its idempotency key and the id of the
-        last event received, never the API key; it changes as events arrive. None before the
+        last event handed to you (an event decoded but not yet delivered is not skipped),
+        never the API key; it changes as events arrive. None before the
         request has gone out, once the run's final event has arrived (nothing is left), when
         the server gives its events no ids (the run cannot be resumed), or when the request
         is too large for a token (`phoson._resume_token.MAX_TOKEN_CHARS`).

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import respx
 
 from phoson import (
     AsyncPhosonClient,
@@ -17,6 +18,7 @@ from phoson import (
 )
 from phoson.testing import LocalPhosonServer
 from tests._async.live import new_conversation
+from tests.payloads import event_stream_response, sse
 
 MESSAGE = "one two three four five six"
 
@@ -147,3 +149,24 @@ async def test_deadline_cuts_a_wait_for_a_free_connection(server: LocalPhosonSer
                 caught.value
             )
             assert not holding.closed
+
+
+async def test_a_reconnect_wait_longer_than_the_time_left_fails_at_once(
+    client: AsyncPhosonClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    """A stream cut after events, whose server asks for `retry: 5000` before a resume, under
+    deadline=2: the wait could not end in time, so the stream fails at once (no wait, no
+    second request) with a StreamTimeoutError naming that wait and carrying the token."""
+    body = b"retry: 5000\n" + sse([("token", {"content": "a"}), ("token", {"content": "b"})])
+    route = api.post("/conversations/conv_1/messages").mock(
+        return_value=event_stream_response(body)
+    )
+    received: list[StreamEvent] = []
+    started = time.monotonic()
+    with pytest.raises(StreamTimeoutError) as caught:
+        async for event in client.messages.stream("conv_1", "hi", deadline=2):
+            received.append(event)
+    assert time.monotonic() - started < 1.0
+    assert len(received) == 2 and sleeps == [] and route.call_count == 1
+    assert "would pass during the wait before resuming (5.00 s" in str(caught.value)
+    assert caught.value.resume_token is not None
