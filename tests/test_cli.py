@@ -356,9 +356,10 @@ def test_chat_whose_stream_breaks_prints_the_resume_command(
 ) -> None:
     """A chat whose connection breaks for good (a cut, then every reconnect refused) exits 1
     with the error and `continue with: phoson resume TOKEN`, which prints the rest."""
-    conversation = sdk.conversations.create(sdk.agents.create("cut", "cut").id)
+    conversation = sdk.conversations.create(sdk.agents.create(name="cut", description="c").id)
     api.cut_stream_after(3)
-    api.drop_next(3)  # the reconnect and its two retries
+    for _ in range(3):  # the reconnect and its two retries
+        api.drop_next()
     message = "seven eight nine ten eleven"
     broken = phoson(api, "chat", "--conversation", conversation.id, message)
     assert broken.code == 1

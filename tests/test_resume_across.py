@@ -28,7 +28,7 @@ def whole_run(client: PhosonClient) -> list[StreamEvent]:
 
 
 def conversation(client: PhosonClient) -> str:
-    agent = client.agents.create("resume", "across")
+    agent = client.agents.create(name="resume", description="across")
     return client.conversations.create(agent.id).id
 
 
@@ -58,7 +58,7 @@ def test_async_token_resumed_by_blocking_client(server: LocalPhosonServer) -> No
 
     async def start() -> tuple[list[StreamEvent], str | None]:
         async with AsyncPhosonClient(api_key=server.api_key, base_url=server.url) as client:
-            agent = await client.agents.create("resume", "across")
+            agent = await client.agents.create(name="resume", description="across")
             conv = (await client.conversations.create(agent.id)).id
             async with client.messages.stream(conv, MESSAGE) as stream:
                 first = [await stream.__anext__() for _ in range(2)]

@@ -102,7 +102,8 @@ async def test_incomplete_stream_error_carries_a_token(
     token; resuming from it later delivers the rest of the same run."""
     conv = await new_conversation(live_client)
     server.cut_stream_after(2)
-    server.drop_next(3)  # the reconnect and its two retries
+    for _ in range(3):  # the reconnect and its two retries
+        server.drop_next()
     received: list[StreamEvent] = []
     with pytest.raises(IncompleteStreamError) as caught:
         async for event in live_client.messages.stream(conv, MESSAGE):

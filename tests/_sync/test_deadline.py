@@ -35,7 +35,8 @@ def test_retry_after_loop_stops_at_the_deadline(
     """A 503 loop with Retry-After: 1 and max_retries=10 under deadline=2 fails within 2.2 s
     of wall-clock time, with a PhosonTimeoutError naming the Retry-After wait it would not
     start: the second 1 s wait could not end in time, so it was never slept."""
-    server.fail_next(30, 503, retry_after="1", path="/agents")
+    for _ in range(30):
+        server.fail_next(status=503, retry_after="1", path="/agents")
     started = time.monotonic()
     with pytest.raises(PhosonTimeoutError) as caught:
         live_client.agents.list(max_retries=10, deadline=2)
@@ -51,7 +52,8 @@ def test_deadline_on_the_client_and_in_with_options(
     server: LocalPhosonServer, real_sleeps: list[float]
 ) -> None:
     """The client's deadline applies to every call; with_options changes it (None: none)."""
-    server.fail_next(30, 503, retry_after="1", path="/agents")
+    for _ in range(30):
+        server.fail_next(status=503, retry_after="1", path="/agents")
     with PhosonClient(
         api_key=server.api_key, base_url=server.url, max_retries=10, deadline=0.5
     ) as client:
