@@ -31,6 +31,10 @@ class Deadline:
 
     __slots__ = ("_clock", "at", "seconds")
 
+    #: The whole call's seconds, and its end on the clock (`time.monotonic` by default).
+    seconds: float
+    at: float
+
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self._clock = clock

@@ -147,6 +147,7 @@ class StreamState:
     finished: bool
     tokens_received: int
     snapshot: StreamSnapshot
+    mid_run: bool
 
     def __init__(self, max_event_size: int) -> None:
         self.max_event_size = max_event_size
