@@ -111,14 +111,14 @@ def test_an_option_passed_by_position_is_a_type_error_before_any_io() -> None:
     sync, async_ = _clients()
     assert isinstance(sync, PhosonClient) and isinstance(async_, AsyncPhosonClient)
     attempts: list[Callable[[], object]] = [
-        lambda: sync.messages.send("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg]
-        lambda: sync.messages.stream("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg]
-        lambda: sync.agents.create("Support", "answers"),  # type: ignore[call-arg]
-        lambda: sync.conversations.create("agt_1", "Title"),  # type: ignore[call-arg]
-        lambda: sync.conversations.list("agt_1"),  # type: ignore[call-arg]
-        lambda: async_.messages.send("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg]
-        lambda: async_.messages.stream("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg]
-        lambda: async_.agents.update("agt_1", "New name"),  # type: ignore[call-arg]
+        lambda: sync.messages.send("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg, misc, unused-ignore]
+        lambda: sync.messages.stream("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg, misc, unused-ignore]
+        lambda: sync.agents.create("Support", "answers"),  # type: ignore[call-arg, misc, unused-ignore]
+        lambda: sync.conversations.create("agt_1", "Title"),  # type: ignore[call-arg, misc, unused-ignore]
+        lambda: sync.conversations.list("agt_1"),  # type: ignore[call-arg, misc, unused-ignore]
+        lambda: async_.messages.send("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg, misc, unused-ignore]
+        lambda: async_.messages.stream("conv_1", "Hi", "gpt-4o"),  # type: ignore[call-arg, misc, unused-ignore]
+        lambda: async_.agents.update("agt_1", "New name"),  # type: ignore[call-arg, misc, unused-ignore]
     ]
     for attempt in attempts:
         with pytest.raises(TypeError, match="positional argument"):
@@ -131,11 +131,11 @@ def test_an_old_style_count_first_fault_fails_loudly() -> None:
     arming a status-1 fault: too many positionals, or a status that is no HTTP status."""
     server = LocalPhosonServer()
     with pytest.raises(TypeError):
-        server.fail_next(1, 503)  # type: ignore[call-arg]
+        server.fail_next(1, 503)  # type: ignore[call-arg, misc, unused-ignore]
     with pytest.raises(ValueError, match="HTTP status"):
         server.fail_next(2)
     with pytest.raises(TypeError):
-        server.drop_next(1)  # type: ignore[call-arg]
+        server.drop_next(1)  # type: ignore[call-arg, misc, unused-ignore]
 
 
 def test_async_raw_calls_are_coroutines_that_create_task_accepts() -> None:

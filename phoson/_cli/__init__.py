@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import ExitStack, redirect_stderr, redirect_stdout
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from ._parser import API_KEY_ENV, Handler, Prepare, build_parser
 from ._signals import Terminated, terminate_on_sigterm
@@ -79,8 +79,9 @@ def _run(argv: list[str] | None) -> int:
         with ExitStack() as stack:
             # Everything the command prints (tables, --json, a streamed reply, notes) passes
             # through redaction: a server that echoes the key into data never shows it here.
-            stack.enter_context(redirect_stdout(_Redacting(sys.stdout)))
-            stack.enter_context(redirect_stderr(_Redacting(sys.stderr)))
+            # (`cast`: `_Redacting` forwards the rest of TextIO's methods through __getattr__.)
+            stack.enter_context(redirect_stdout(cast(TextIO, _Redacting(sys.stdout))))
+            stack.enter_context(redirect_stderr(cast(TextIO, _Redacting(sys.stderr))))
             handler: Handler = args.handler
             status = handler(_client(args, stack), args)
             sys.stdout.flush()
