@@ -13,6 +13,7 @@ Chromium is found as `chromium` on PATH, or `$PHOSON_CHROMIUM`.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import importlib.util
 import os
@@ -271,11 +272,19 @@ def chat(browser: Any, app: Proxy, request: pytest.FixtureRequest) -> Iterator[C
 
 
 def assistant_reply(api: LocalPhosonServer, conversation_id: str) -> str:
-    """The run's `run_done.content`, as the API stored it (its last assistant message)."""
-    with PhosonClient(api_key=api.api_key, base_url=api.url) as client:
-        replies = [m for m in client.messages.list(conversation_id) if m.role == "assistant"]
+    """The run's `run_done.content`, as the API stored it (its last assistant message). Asked
+    from a worker thread: Playwright's sync API keeps an event loop on this one, where the
+    blocking client warns."""
+
+    def read() -> list[str]:
+        with PhosonClient(api_key=api.api_key, base_url=api.url) as client:
+            messages = client.messages.list(conversation_id)
+        return [message.content for message in messages if message.role == "assistant"]
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        replies = pool.submit(read).result()
     assert len(replies) == 1, replies
-    return replies[0].content
+    return replies[0]
 
 
 def test_reply_streams_into_the_page(chat: Chat, api: LocalPhosonServer) -> None:
