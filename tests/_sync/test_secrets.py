@@ -455,3 +455,31 @@ def test_the_canary_fixture_checks_a_call_end_to_end(canary: Canary) -> None:
         with pytest.raises(PhosonAPIError) as caught:
             c.agents.get("agt_1")
     canary.see(caught.value, c.config)
+
+
+def test_a_key_in_use_stays_redacted_while_other_keys_rotate() -> None:
+    """The registry keeps the most recently *used* keys: a client's plain key is redacted from
+    an echoing server's error even after more keys than the registry holds rotated through
+    another client since the client was made (each call marks its key used: every path that
+    sends a key must)."""
+    from phoson._redact import MAX_KEYS
+
+    steady = canary_key("steady")
+    echo = {"on": False}
+    echoing = echo_everything(steady, status=400)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return echoing(request) if echo["on"] else httpx.Response(200, json=[])
+
+    rotating: Any = lambda: canary_key("rotor")  # noqa: E731
+    with (
+        mock_client(answer, api_key=steady) as client,
+        mock_client(answer, api_key=rotating) as rotor,
+    ):
+        client.agents.list()
+        for _ in range(MAX_KEYS + 5):
+            rotor.agents.list()  # the steady key is no longer among the recent ones
+        echo["on"] = True
+        with pytest.raises(PhosonAPIError) as caught:
+            client.agents.list()  # ... until this call uses it again
+    assert not leaks(error_text(caught.value), steady)
