@@ -30,6 +30,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+# Imported now: hypothesis imports it lazily, in the middle of a long run, where CPython 3.11.7
+# can fail to compile it ("SystemError: AST constructor recursion depth mismatch").
+from hypothesis.internal.conjecture import optimiser  # noqa: F401
+
 from phoson import Agent, AsyncPhosonClient, PhosonError
 from tests.budget import examples
 from tests.canary import ECHOES, Channels, canary_key, fill, tracing
