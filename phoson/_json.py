@@ -5,12 +5,16 @@ Every JSON text a server wrote (an error body and its `detail`, a 2xx body read 
 an event's data without an `event:` line, an event checked for being the run's last) goes
 through `loads`, so its guards hold everywhere:
 
-- Nesting deeper than Python can parse is a `JSONError`, never a `RecursionError`.
+- Nesting deeper than `MAX_DEPTH` (200) levels is a `JSONError`: the limit of pydantic's parser,
+  which validates the typed bodies and events, so every server JSON has the same one. The parse
+  never recurses in Python, so Python's recursion limit is never reached (CPython 3.11 can be
+  left with a wrong recursion count after a `RecursionError` caught inside C code, and later
+  fail to compile a module).
 - `NaN`, `Infinity` and `-Infinity` are not JSON: a `JSONError`.
 - Text that is not UTF-8 JSON is a `JSONError`.
 
-`JSONError` is a `ValueError`, so callers catch one type. (Typed bodies and events are validated
-by pydantic straight from the bytes, whose own parser refuses nesting past 200 levels.)
+`JSONError` is a `ValueError`, so callers catch one type. The parser is pydantic-core's (the
+one `model_validate_json` uses), with NaN refused.
 
 `dumps` refuses `NaN` and `Infinity` too, so a body the SDK sends is always JSON.
 """
@@ -20,28 +24,33 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["JSONError", "dumps", "loads"]
+from pydantic_core import from_json
+
+__all__ = ["MAX_DEPTH", "JSONError", "dumps", "loads"]
+
+#: How deep a server's JSON may nest (pydantic-core's parser stops there).
+MAX_DEPTH = 200
 
 
 class JSONError(ValueError):
     """A server's text is not JSON this SDK accepts (why is in the message)."""
 
 
-def _refuse_constant(name: str) -> Any:
-    raise JSONError(f"{name} is not JSON")
-
-
 def loads(data: str | bytes | bytearray) -> Any:
-    """The value of the JSON text `data`; `JSONError` if it is not JSON, nests too deeply, or
-    holds `NaN`/`Infinity`."""
+    """The value of the JSON text `data`; `JSONError` if it is not JSON, nests deeper than
+    `MAX_DEPTH`, or holds `NaN`/`Infinity`."""
     try:
-        return json.loads(data, parse_constant=_refuse_constant)
-    except JSONError:
-        raise
-    except RecursionError:
-        raise JSONError("JSON nested too deeply") from None
-    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
-        raise JSONError(str(error)) from None
+        return from_json(data, allow_inf_nan=False)
+    except ValueError as error:
+        reason = str(error)
+        if "recursion limit" in reason:
+            reason = f"nested deeper than {MAX_DEPTH} levels ({reason})"
+        elif isinstance(data, str):
+            if "NaN" in data or "Infinity" in data:
+                reason = f"NaN and Infinity are not JSON ({reason})"
+        elif b"NaN" in data or b"Infinity" in data:
+            reason = f"NaN and Infinity are not JSON ({reason})"
+        raise JSONError(f"not JSON: {reason}") from None
 
 
 def dumps(value: Any) -> bytes:
