@@ -36,7 +36,7 @@ from ._options import (
     check_timeout,
     option_error,
 )
-from ._redact import REDACTED, clean_cause, contains_key, redact, remember_key
+from ._redact import REDACTED, clean_cause, redact, remember_key
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._tracing import OTEL_ENV, env_flag
 from ._types import NOT_GIVEN, HeaderValue, NotGiven, RequestOptions, TimeoutTypes
@@ -200,16 +200,23 @@ def refresh_attempt_headers(
 
 
 def forget_credentials(request: httpx.Request, response: httpx.Response | None = None) -> None:
-    """Once a call's last attempt is over: blank the request's credential headers, and redact
-    a key the server echoed into a response header, so that the `httpx` objects a caller can
-    reach (`stream.response`, an error's `response`, `cast_to=httpx.Response`) hold no key."""
-    for name in SECRET_HEADERS:
-        if name in request.headers:
-            request.headers[name] = REDACTED
-    if response is not None:
-        for name, value in response.headers.multi_items():
-            if contains_key(value):
-                response.headers[name] = redact(value)
+    """Once a call's last attempt is over: blank the request's credential headers, so that the
+    `httpx.Request` a caller can reach (`stream.response.request`, an error's `response`,
+    `cast_to=httpx.Response`) holds no key. One pass over the headers (about 2 us a call).
+
+    The response's headers stay as the server sent them (a `RawResponse` pickles them redacted).
+    """
+    found = [
+        name.decode("latin-1")
+        for name, _ in request.headers.raw
+        if name.lower() in _SECRET_HEADER_BYTES
+    ]
+    for name in found:
+        request.headers[name] = REDACTED
+
+
+#: `SECRET_HEADERS` as the bytes `httpx.Headers.raw` holds.
+_SECRET_HEADER_BYTES = frozenset(name.encode() for name in SECRET_HEADERS)
 
 
 def _caller_header_names(config: ClientConfig, options: RequestOptions) -> set[str]:

@@ -222,7 +222,7 @@ class AsyncRequester:
                 span.response(response)
                 # 2. A 2xx is the answer.
                 if response.is_success:
-                    forget_credentials(request, response)
+                    forget_credentials(request)
                     return response
                 # 3. Anything else becomes the matching PhosonAPIError, or a RunFailedError
                 # for a failed run, which is never retried (the run would fail again).
@@ -236,7 +236,7 @@ class AsyncRequester:
             # 4. Wait and retry if the policy allows it, else fail with the mapped error.
             delay = retry_delay(retries_done, max_retries, retry_headers) if retryable else None
             if delay is None:
-                forget_credentials(request, None if retry_headers is None else response)
+                forget_credentials(request)
                 raise error from cause
             if deadline is not None:
                 try:
