@@ -13,8 +13,8 @@ through `loads`, so its guards hold everywhere:
 - `NaN`, `Infinity` and `-Infinity` are not JSON: a `JSONError`.
 - Text that is not UTF-8 JSON is a `JSONError`.
 
-`JSONError` is a `ValueError`, so callers catch one type. The parser is pydantic-core's (the
-one `model_validate_json` uses), with NaN refused.
+`JSONError` is a `ValueError`, so callers catch one type. The parser is pydantic's (the one
+`model_validate_json` uses, through a `TypeAdapter(Any)`), with NaN refused.
 
 `dumps` refuses `NaN` and `Infinity` too, so a body the SDK sends is always JSON.
 """
@@ -22,13 +22,15 @@ one `model_validate_json` uses), with NaN refused.
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import from_json
+if TYPE_CHECKING:
+    import pydantic
 
 __all__ = ["MAX_DEPTH", "JSONError", "dumps", "loads"]
 
-#: How deep a server's JSON may nest (pydantic-core's parser stops there).
+#: How deep a server's JSON may nest (pydantic's parser stops there).
 MAX_DEPTH = 200
 
 
@@ -36,21 +38,46 @@ class JSONError(ValueError):
     """A server's text is not JSON this SDK accepts (why is in the message)."""
 
 
+#: pydantic's JSON parser, as a `TypeAdapter(Any)` (made on first use: importing costs nothing).
+_parser: pydantic.TypeAdapter[Any] | None = None
+
+
 def loads(data: str | bytes | bytearray) -> Any:
     """The value of the JSON text `data`; `JSONError` if it is not JSON, nests deeper than
     `MAX_DEPTH`, or holds `NaN`/`Infinity`."""
+    global _parser
+    import pydantic
+
+    if _parser is None:
+        _parser = pydantic.TypeAdapter(Any)
     try:
-        return from_json(data, allow_inf_nan=False)
-    except ValueError as error:
-        reason = str(error)
+        value = _parser.validate_json(data)
+    except pydantic.ValidationError as error:
+        reason = error.errors(include_url=False)[0]["msg"].removeprefix("Invalid JSON: ")
         if "recursion limit" in reason:
             reason = f"nested deeper than {MAX_DEPTH} levels ({reason})"
-        elif isinstance(data, str):
-            if "NaN" in data or "Infinity" in data:
-                reason = f"NaN and Infinity are not JSON ({reason})"
-        elif b"NaN" in data or b"Infinity" in data:
-            reason = f"NaN and Infinity are not JSON ({reason})"
         raise JSONError(f"not JSON: {reason}") from None
+    # The parser reads NaN and Infinity; JSON has neither. Looked for only when the text names
+    # one (a byte search), so a good document costs nothing more.
+    names = ("NaN", "Infinity") if isinstance(data, str) else (b"NaN", b"Infinity")
+    if any(name in data for name in names) and _holds_non_finite(value):  # type: ignore[operator]
+        raise JSONError("not JSON: NaN and Infinity are not JSON")
+    return value
+
+
+def _holds_non_finite(value: Any) -> bool:
+    """Whether a parsed value holds a NaN or an infinite float, walked without recursion."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+    return False
 
 
 def dumps(value: Any) -> bytes:
