@@ -51,7 +51,8 @@ def loads(data: str | bytes | bytearray) -> Any:
     if _parser is None:
         _parser = pydantic.TypeAdapter(Any)
     try:
-        value = _parser.validate_json(data)
+        # (bytes(): pydantic 2.7, the floor, types validate_json's input as str | bytes only)
+        value = _parser.validate_json(bytes(data) if isinstance(data, bytearray) else data)
     except pydantic.ValidationError as error:
         reason = error.errors(include_url=False)[0]["msg"].removeprefix("Invalid JSON: ")
         if "recursion limit" in reason:
