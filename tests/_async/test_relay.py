@@ -72,7 +72,7 @@ async def test_a_silent_stream_gets_heartbeats(
     server.script_next_run(
         conv_id,
         events=[("token", {"content": "a"}), ("run_done", {"content": "a", "run_id": "r"})],
-        delay=0.35,
+        delay=0.6,
     )
     body = to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET, heartbeat=0.1)
     chunks = await read_all(body)

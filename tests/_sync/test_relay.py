@@ -74,7 +74,7 @@ def test_a_silent_stream_gets_heartbeats(
     server.script_next_run(
         conv_id,
         events=[("token", {"content": "a"}), ("run_done", {"content": "a", "run_id": "r"})],
-        delay=0.35,
+        delay=0.6,
     )
     body = to_sse(live_client.messages.stream(conv_id, "Hi"), secret=SECRET, heartbeat=0.1)
     chunks = read_all(body)
