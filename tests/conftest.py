@@ -1,4 +1,7 @@
-"""Shared test set-up: async tests run under asyncio and trio; nobody really sleeps."""
+"""Shared test set-up: async tests run under asyncio and trio; nobody really sleeps.
+
+`tests.budget` is imported for its effect: it loads the hypothesis profile.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import pytest
 
 from phoson import _sleep
 from phoson.testing import LocalPhosonServer
-from tests import budget  # noqa: F401  # pyright: ignore[reportUnusedImport]  (loads the hypothesis profile: tests/budget.py)
+from tests import budget  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from tests.canary import Canary, canary_key
 
 
