@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
     if executable is None:
         print("schemathesis is not installed: uv run --group fuzz ...", file=sys.stderr)
         return 2
-    with LocalPhosonServer(API_KEY) as server:
+    with LocalPhosonServer(api_key=API_KEY) as server:
         command = [
             executable,
             "run",
