@@ -943,6 +943,31 @@ def test_client_disconnect_is_detected(client: httpx.Client, server: LocalPhoson
     assert server.stats.streams_completed == 0
 
 
+def test_streams_from_before_a_reset_are_not_counted_after_it(
+    client: httpx.Client, server: LocalPhosonServer
+) -> None:
+    """A stream started before `reset()` that ends after it (the previous test's, on a shared
+    server) counts in neither `disconnects` nor `streams_completed`: a test's counters are its
+    own streams'. `active_streams` still tracks it while it is being written."""
+    conv = new_conversation(client)
+    server.script_next_run(
+        conv,
+        events=[("token", {"content": "x"})] * 50 + [("run_done", {"content": "", "run_id": "r"})],
+        delay=0.05,
+    )
+    with open_stream(client, conv) as response:
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                server.reset()
+                break
+    assert wait_until(lambda: server.stats.active_streams == 0)
+    assert server.stats.disconnects == 0
+    assert server.stats.streams_completed == 0
+    conv = new_conversation(client)
+    events_of(stream(client, conv))
+    assert server.stats.streams_completed == 1
+
+
 def test_connections_are_reused_after_streams(server: LocalPhosonServer) -> None:
     """Streams end with a terminating chunk, so one keep-alive connection serves everything."""
     assert wait_until(lambda: server.stats.open_connections == 0)  # earlier tests' are gone

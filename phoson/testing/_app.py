@@ -69,9 +69,11 @@ class ServerStats:
     active_streams: int
     """Event-stream responses being written right now."""
     disconnects: int
-    """Streams whose client went away before the end (not counting `cut_stream_after`)."""
+    """Streams whose client went away before the end (not counting `cut_stream_after`), of
+    those started since the last `reset()`."""
     streams_completed: int
-    """Streams written to the end, terminating chunk included."""
+    """Streams written to the end, terminating chunk included, of those started since the last
+    `reset()`."""
     open_connections: int
     """TCP connections open right now."""
 
@@ -277,6 +279,7 @@ class App:
         self.open_connections = 0
         self._last_time = datetime.now(UTC)
         self.requests = RequestLog()
+        self.epoch = 0  # how many resets: see StreamWriter.finish
         self.reset()
 
     # -- bookkeeping (caller holds the lock) ----------------------------------------------
@@ -295,6 +298,8 @@ class App:
         self.requests.clear()
         self.disconnects = 0
         self.streams_completed = 0
+        # Streams started before this reset may end after it: they are not counted (`epoch`).
+        self.epoch += 1
 
     def stats(self) -> ServerStats:
         return ServerStats(

@@ -116,6 +116,7 @@ class StreamWriter:
         with app.lock:
             faults = app.faults.take_for_stream(path)
             app.active_streams += 1
+            self._epoch = app.epoch  # how it ends counts only if no reset came in between
         self._cut_after = faults.cut_after
         self._malformed = faults.malformed
         self._stall_after = faults.stall_after
@@ -167,6 +168,8 @@ class StreamWriter:
             outcome = "completed"
         with self._app.lock:
             self._app.active_streams -= 1
+            if self._epoch != self._app.epoch:
+                return  # started before the last reset: that test's, not this one's
             if outcome == "completed":
                 self._app.streams_completed += 1
             elif outcome == "disconnected" and count_disconnect:
