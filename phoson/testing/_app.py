@@ -266,6 +266,7 @@ class App:
     faults: FaultQueue
     requests: RequestLog
     runs_created: int
+    epoch: int
 
     def __init__(self, api_key: str, event_delay: float, ping_interval: float | None) -> None:
         self.lock = threading.Lock()
