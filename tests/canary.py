@@ -15,7 +15,7 @@ import itertools
 import logging
 import pickle
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -109,7 +109,7 @@ class Channels:
                 self.texts.append(error_text(error))
 
     @contextmanager
-    def logging(self) -> Iterator[None]:
+    def logging(self) -> Generator[None, None, None]:
         """Records of the `phoson` logger at DEBUG, formatted with their tracebacks."""
         logger = logging.getLogger("phoson")
         level = logger.level

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+import respx
+from respx.models import Call
 
 API_KEY = "pk_test_0123456789abcdef"
 BASE_URL = "https://api.phoson.test"
@@ -95,6 +97,16 @@ def event_stream_response(
     if isinstance(stream, bytes):
         return httpx.Response(200, headers=headers, content=stream)
     return httpx.Response(200, headers=headers, stream=stream)
+
+
+def requests_of(mocked: respx.Route | respx.MockRouter) -> list[httpx.Request]:
+    """Every request a respx route (or router) answered, in order.
+
+    respx's call list is an untyped `list` subclass, so a strict checker sees its items as
+    unknown; this reads them once, typed (`calls.last` is already typed and needs no helper).
+    """
+    calls: list[Call] = list(mocked.calls)
+    return [call.request for call in calls]
 
 
 def assert_sent(

@@ -5,6 +5,9 @@ The --json forms and a few usage checks call `phoson._cli.main([...])` in-proces
 subprocess would prove nothing more there, and each one costs a good fraction of a second.
 """
 
+# Reads argparse internals: walks argparse's subcommand actions, which have no public type.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -551,7 +554,7 @@ def test_agents_commands_print_json(
     agent = run("agents", "create", "--json", "--name", "J", "--description", "d")
     assert (agent["name"], agent["memory_type"], agent["mcp_ids"]) == ("J", "persistent", [])
     assert run("--json", "agents", "get", agent["id"]) == agent
-    listed = run("agents", "list", "--json")
+    listed: list[dict[str, Any]] = run("agents", "list", "--json")
     assert isinstance(listed, list) and agent in listed
     assert [a["id"] for a in listed] == [a.id for a in sdk.agents.list()]
     updated = run("agents", "update", agent["id"], "--memory-type", "semantic", "--json")
@@ -743,7 +746,8 @@ def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
     yield parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
+            subcommands = cast("argparse._SubParsersAction[argparse.ArgumentParser]", action)
+            for child in subcommands.choices.values():
                 yield from parsers(child)
 
 

@@ -10,6 +10,9 @@ more. At the end every connection is closed. Plain tests (not under tests/_async
 machine starts its own event loops and threads.
 """
 
+# White-box test: reads the pool's internals and hooks its test seams (_wait_for_turn, _fork).
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import asyncio

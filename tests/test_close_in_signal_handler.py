@@ -4,6 +4,9 @@ returns at once, the interrupted reader ends quietly and gives its connection ba
 more is sent. Plain tests: signal handlers run in the main thread, between two steps of
 whatever it was doing."""
 
+# White-box test: reads the pool's slots to know when a call waits for one.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import faulthandler

@@ -77,7 +77,7 @@ def test_the_default_run_uses_every_core_and_debugging_runs_use_one(
 def test_without_xdist_nothing_is_asked_of_it() -> None:
     """`-p no:xdist` (the plugin is not loaded, so `-n` is not an option): left alone."""
     config = FakeConfig(["tests"], xdist=False)
-    del config.option.numprocesses
+    delattr(config.option, "numprocesses")
     assert workers_chosen(config) == "unset"
 
 

@@ -1,6 +1,9 @@
 """phoson.testing.LocalPhosonServer over real sockets, spoken to with plain httpx (not the SDK):
 every endpoint, the error shapes, streams, idempotency, resuming and each injected fault."""
 
+# White-box test: drives the test server's I/O-free app directly.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import asyncio
@@ -147,7 +150,7 @@ def raw_exchange(server: LocalPhosonServer, data: bytes) -> bytes:
     """Send bytes on a fresh socket and read until the server closes it."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(data)
-        chunks = []
+        chunks: list[bytes] = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
@@ -506,8 +509,10 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=6,
 )
-FIELDS = ["name", "description", "memory_type", "agent_id", "title", "thread_id", "content"]
-FIELDS += ["stream", "model", "provider", "temperature", "max_tokens", "reasoning_effort"]
+FIELDS = [
+    *("name", "description", "memory_type", "agent_id", "title", "thread_id", "content"),
+    *("stream", "model", "provider", "temperature", "max_tokens", "reasoning_effort"),
+]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -828,8 +833,9 @@ def test_cut_stream_after(client: httpx.Client, server: LocalPhosonServer) -> No
     k=0 right after the headers; the run can then be resumed."""
     conv = new_conversation(client)
     server.cut_stream_after(3, times=2)
+    received: list[str] = []
     for _ in range(2):
-        received: list[str] = []
+        received = []
         with (
             pytest.raises(httpx.RemoteProtocolError),
             open_stream(client, conv, "a b c") as response,

@@ -2,8 +2,8 @@
 
 The same two runs as `.ci/run` section 12, inside the test suite so that every full run sees
 them: `basedpyright` (pyright's checker with its own node, a locked dev dependency; nothing is
-downloaded) scores the package's type completeness, and checks the examples and the test files
-pyproject.toml's [tool.pyright] lists in strict mode. About 30 s of one process; on the
+downloaded) scores the package's type completeness, and checks all of the examples and all of
+the tests in strict mode (pyproject.toml's [tool.pyright]). About 30 s of one process; on the
 developers' Python only (the result does not depend on the interpreter running the tests).
 """
 
@@ -52,9 +52,9 @@ def test_the_package_is_fully_typed() -> None:
     assert result.returncode == 0
 
 
-def test_examples_and_listed_tests_are_clean_in_strict_mode() -> None:
-    """The examples and the tests listed in pyproject.toml check clean under pyright's strict
-    mode, as they would in a user's strictly checked project."""
+def test_examples_and_tests_are_clean_in_strict_mode() -> None:
+    """The examples and the tests (whole directories) check clean under pyright's strict mode,
+    as they would in a user's strictly checked project."""
     result = _basedpyright()
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
     assert "0 errors" in result.stdout

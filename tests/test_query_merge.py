@@ -4,7 +4,7 @@ values of the last source naming it (None removes it), and nothing else is dropp
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -34,7 +34,9 @@ def reference(*layers: list[tuple[str, Any]]) -> dict[str, list[str]]:
                 named.add(name)
             if value is None:
                 continue
-            merged.setdefault(name, []).extend(value if isinstance(value, list) else [value])
+            merged.setdefault(name, []).extend(
+                cast("list[str]", value) if isinstance(value, list) else [value]
+            )
     return merged
 
 

@@ -65,7 +65,7 @@ class Block:
 def blocks(document: Path) -> list[Block]:
     """The Python blocks of one document, in order."""
     text = document.read_text(encoding="utf-8")
-    found = []
+    found: list[Block] = []
     for fence in FENCE.finditer(text):
         if fence["lang"].strip() != "python":
             continue

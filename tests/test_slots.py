@@ -1,6 +1,9 @@
 """The slot queues in front of the connection pool (phoson/_slots.py): FIFO turns, no
 place lost to a timeout or a cancellation, and a closed queue turns waiters away."""
 
+# White-box test: exercises the slot queue's internal counters and waiters.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import threading
@@ -139,7 +142,7 @@ def test_thread_gate_admits_in_order_and_times_out() -> None:
         admitted.append(number)
         slots.give_back()
 
-    threads = []
+    threads: list[threading.Thread] = []
     for number in range(20):
         thread = threading.Thread(target=waiter, args=(number,))
         thread.start()

@@ -349,7 +349,7 @@ def test_counts_and_token_stream() -> None:
     """The server's token events decode with their type, data and id; events are counted."""
     stream = b"".join(b'event: token\ndata: {"content":"word "}\nid: %d\n\n' % i for i in range(50))
     decoder = SSEDecoder()
-    events = []
+    events: list[SSE] = []
     for i in range(0, len(stream), 7):
         events += decoder.feed(stream[i : i + 7])
     assert events == [SSE("token", '{"content":"word "}', str(i)) for i in range(50)]

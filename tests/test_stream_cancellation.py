@@ -10,7 +10,7 @@ import anyio
 import httpx
 import pytest
 
-from phoson import AsyncPhosonClient, TokenEvent
+from phoson import AsyncMessageStream, AsyncPhosonClient, StreamEvent, TokenEvent
 from tests.payloads import API_KEY, sse
 from tests.scripted_server import Script, ScriptedServer
 
@@ -35,13 +35,15 @@ async def test_a_cancelled_reader_gives_its_connection_back(scripted: ScriptedSe
         http,
         AsyncPhosonClient(api_key=API_KEY, base_url=scripted.url, http_client=http) as client,
     ):
-        received = []
+        received: list[StreamEvent] = []
+        stream: AsyncMessageStream | None = None
         with anyio.move_on_after(0.3) as scope:
             async with client.messages.stream("conv_1", "hi") as stream:
                 async for event in stream:
                     received.append(event)
         assert scope.cancelled_caught
         assert received == [TokenEvent(content="Hello ")]
+        assert stream is not None
         assert stream.closed
         assert stream.response is not None and stream.response.is_closed
         assert scripted.connections[0].gone.wait(5)

@@ -101,7 +101,7 @@ def _id(scenario: Scenario, index: int) -> str:
 
 def _frame(scenario: Scenario, index: int) -> bytes:
     name, fields = scenario.events[index]
-    lines = []
+    lines: list[str] = []
     if index in scenario.untyped:
         lines.append("data: " + json.dumps({"type": name, **fields}))
     else:
@@ -150,8 +150,8 @@ class Server:
 
 
 _words = st.sampled_from(["a", "b ", "cd", "é", "\n", "x y"])
-_token = st.builds(lambda c: ("token", {"content": c}), _words)
-_reasoning = st.builds(lambda c: ("reasoning", {"content": c}), _words)
+_token = _words.map(lambda c: ("token", {"content": c}))
+_reasoning = _words.map(lambda c: ("reasoning", {"content": c}))
 
 
 @st.composite

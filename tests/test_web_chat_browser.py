@@ -25,12 +25,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from phoson import PhosonClient
 from phoson.testing import LocalPhosonServer, reply_text
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage
+    from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PHOSON_BROWSER_TESTS") != "1",
@@ -205,8 +209,14 @@ class Chat:
         self.page = page
         self.base = base
         self.console: list[str] = []
-        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        page.on("console", self._console_message)
+        page.on("pageerror", self._page_error)
+
+    def _console_message(self, message: ConsoleMessage) -> None:
+        self.console.append(f"{message.type}: {message.text}")
+
+    def _page_error(self, error: PlaywrightError) -> None:
+        self.console.append(f"pageerror: {error}")
 
     def open(self, query: str = "") -> None:
         self.page.goto(self.base + "/" + query)

@@ -13,7 +13,7 @@ import contextlib
 import importlib.util
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from phoson import AsyncPhosonClient, PhosonClient
+from phoson._sse import ServerSentEvent
 from phoson.testing import LocalPhosonServer, reply_text
 from phoson.web.django import sse_response as django_sse
 from phoson.web.starlette import sse_response as starlette_sse
@@ -137,7 +138,7 @@ def conversation(api: LocalPhosonServer) -> str:
 @contextlib.contextmanager
 def browser(
     relay: tuple[int, str], conversation_id: str, last_event_id: str | None = None
-) -> Iterator[SSEClient]:
+) -> Generator[SSEClient, None, None]:
     port, route = relay
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
     client = SSEClient(port, f"{route}?{urlencode({'conversation_id': conversation_id})}", headers)
@@ -147,8 +148,8 @@ def browser(
         client.close()
 
 
-def events_of(client: SSEClient) -> list[Any]:
-    events = []
+def events_of(client: SSEClient) -> list[ServerSentEvent]:
+    events: list[ServerSentEvent] = []
     while (event := client.next_event()) is not None:
         events.append(event)
     return events

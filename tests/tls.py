@@ -21,7 +21,11 @@ def _authority() -> trustme.CA:
 def server_context() -> ssl.SSLContext:
     """A server-side context presenting a certificate for 127.0.0.1 and localhost."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    _authority().issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    certificate = _authority().issue_cert("127.0.0.1", "localhost")
+    # What `certificate.configure_cert(context)` does, typed (its signature names pyOpenSSL's
+    # context, which is not installed).
+    with certificate.private_key_and_cert_chain_pem.tempfile() as path:
+        context.load_cert_chain(path)
     return context
 
 

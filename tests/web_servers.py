@@ -8,7 +8,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from phoson._sse import ServerSentEvent, SSEDecoder
@@ -17,7 +17,7 @@ __all__ = ["SSEClient", "serve_asgi", "serve_wsgi"]
 
 
 @contextlib.contextmanager
-def serve_wsgi(application: Callable[..., Any]) -> Iterator[int]:
+def serve_wsgi(application: Callable[..., Any]) -> Generator[int, None, None]:
     """Django's threaded development server for `application`; yields its port."""
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
@@ -38,7 +38,7 @@ def serve_wsgi(application: Callable[..., Any]) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def serve_asgi(application: Any) -> Iterator[int]:
+def serve_asgi(application: Any) -> Generator[int, None, None]:
     """uvicorn serving `application` from a thread; yields its port."""
     import uvicorn
 
@@ -123,7 +123,7 @@ class SSEClient:
             body, self._buffer = self._buffer[: int(length)], b""
             self.raw += body
             return body
-        parts = []
+        parts: list[bytes] = []
         while data := self._body_bytes():
             parts.append(data)
         self.raw += b"".join(parts)

@@ -19,7 +19,7 @@ from phoson import (
     request_id_of,
 )
 from phoson.testing import LocalPhosonServer
-from tests.payloads import AGENT, API_KEY, BASE_URL, CONVERSATION, json_response
+from tests.payloads import AGENT, API_KEY, BASE_URL, CONVERSATION, json_response, requests_of
 
 
 async def test_default_query_goes_on_every_request_and_calls_can_override_it(
@@ -76,7 +76,7 @@ async def test_a_key_function_is_asked_once_per_attempt(
         assert calls == []  # not called until a request is built
         await client.agents.list()
         await client.agents.list()
-    sent = [call.request.headers["authorization"] for call in route.calls]
+    sent = [request.headers["authorization"] for request in requests_of(route)]
     assert sent == [
         "Bearer pk_rotating_key_0001",
         "Bearer pk_rotating_key_0002",

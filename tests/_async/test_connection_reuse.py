@@ -4,6 +4,9 @@ chat's sequential streams share a connection (one TCP and one TLS handshake, not
 message). A body that ends late or never costs its connection, never the loop's time, a task,
 or a place in the pool. Against the local server and over TLS (`tests.tls`)."""
 
+# White-box test: reads the pool's internals (its current shards, the connections still finishing).
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import time

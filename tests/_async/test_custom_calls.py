@@ -31,6 +31,7 @@ from tests.payloads import (
     assert_sent,
     event_stream_response,
     json_response,
+    requests_of,
     sse,
 )
 
@@ -68,7 +69,7 @@ async def test_post_sends_json_with_one_idempotency_key_across_retries(
         "/conversations", body={"agent_id": "agt_1", "title": "t"}, cast_to=Conversation
     )
     assert_type(conv, Conversation)
-    first, second = (call.request for call in route.calls)
+    first, second = requests_of(route)
     assert_sent(second, "POST", "/conversations", {"agent_id": "agt_1", "title": "t"})
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
     assert second.headers["x-phoson-retry-count"] == "1" and len(sleeps) == 1
@@ -200,7 +201,7 @@ async def test_stream_sse_streams_typed_events_and_resumes(
         TokenEvent(content="lo"),
         RunDoneEvent(content="Hello", run_id="run_9"),
     ]
-    first, second = (call.request for call in route.calls)
+    first, second = requests_of(route)
     assert_sent(first, "POST", "/runs/run_9/replay", {"speed": 2}, accept="text/event-stream")
     assert second.headers["last-event-id"] == "run_1:2"
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]

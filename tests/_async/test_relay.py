@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 import json
 import time
+from collections.abc import AsyncIterable
 
 import pytest
 
@@ -32,9 +33,9 @@ async def conversation(client: AsyncPhosonClient) -> str:
     return (await client.conversations.create(agent.id)).id
 
 
-async def read_all(body: object) -> list[bytes]:
+async def read_all(body: AsyncIterable[bytes]) -> list[bytes]:
     chunks: list[bytes] = []
-    async for chunk in body:  # type: ignore[attr-defined]
+    async for chunk in body:
         chunks.append(chunk)
     return chunks
 

@@ -28,7 +28,7 @@ async def test_snapshots_grow_event_by_event_and_stay_after_the_end(
     """While iterating, text, reasoning, tool_calls and run_id show what has arrived so far
     (a tool call's result is None until its tool_end); after the end they hold the whole run."""
     route = api.post(PATH).mock(return_value=event_stream_response(sse(ALL_EVENTS)))
-    seen = []
+    seen: list[tuple[str, str, str, list[ToolCall], str | None]] = []
     async with client.messages.stream("conv_1", "hi") as stream:
         assert (stream.text, stream.tool_calls, stream.reasoning) == ("", [], "")
         async for event in stream:

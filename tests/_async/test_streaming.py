@@ -40,6 +40,7 @@ from tests.payloads import (
     assert_sent,
     event_stream_response,
     json_response,
+    requests_of,
     sse,
 )
 
@@ -301,11 +302,13 @@ async def test_with_block_closes_the_response(
     can be repeated."""
     body = RecordingStream(split_every(sse(ALL_EVENTS * 50), 40))
     api.post(PATH).mock(return_value=event_stream_response(body))
+    stream: AsyncMessageStream | None = None
     with pytest.raises(KeyError):
         async with client.messages.stream("conv_1", "hi") as stream:
             async for _ in stream:
                 raise KeyError("boom")
     assert body.closed
+    assert stream is not None
     await stream.close()
     with pytest.raises(PhosonError, match="closed before its run finished"):
         await stream.until_done()
@@ -422,7 +425,7 @@ async def test_stream_open_is_retried_before_headers(
     )
     done = await client.messages.stream("conv_1", "hi").until_done()
     assert done.run_id == "run_1"
-    keys = {call.request.headers["idempotency-key"] for call in route.calls}
+    keys = {request.headers["idempotency-key"] for request in requests_of(route)}
     assert route.call_count == 3 and len(keys) == 1
 
 
@@ -439,7 +442,7 @@ async def test_broken_stream_with_ids_resumes_with_last_event_id(
     )
     events = [e async for e in client.messages.stream("conv_1", "hi")]
     assert [e.type for e in events] == [name for name, _ in ALL_EVENTS]
-    first, second = (call.request for call in route.calls)
+    first, second = requests_of(route)
     assert "last-event-id" not in first.headers
     assert second.headers["last-event-id"] == "run_1:3"
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]

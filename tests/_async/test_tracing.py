@@ -232,12 +232,14 @@ async def test_a_resumed_stream_is_one_span_that_ends_at_the_final_event(
     exporter.clear()
     before = len(server.stats.requests)
     server.cut_stream_after(2)
+    run_id, span = None, None
     async with traced.messages.stream(conversation, "tell me more", model="gpt-4o") as stream:
         async for event in stream:
             if event.type == "run_done":
                 run_id = event.run_id
                 # Ended at the final event, before the stream is closed.
                 span = only_span(exporter, "messages.stream")
+    assert run_id is not None and span is not None
     assert only_span(exporter, "messages.stream") is span
     attributes = span.attributes or {}
     assert attributes["phoson.stream.events"] == stream.events_received

@@ -21,32 +21,39 @@ CI runs `examples(300)` derandomized examples per client; `PHOSON_TEST_PROFILE=r
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-# Imported now: hypothesis imports it lazily, in the middle of a long run, where CPython 3.11.7
-# can fail to compile it ("SystemError: AST constructor recursion depth mismatch").
-from hypothesis.internal.conjecture import optimiser  # noqa: F401
 
 from phoson import Agent, PhosonClient, PhosonError
 from tests.budget import examples
 from tests.canary import ECHOES, Channels, canary_key, fill, tracing
 from tests.payloads import AGENT, BASE_URL, CONVERSATION, MESSAGE, BreakingStream, RecordingStream
 
+# Imported now: hypothesis imports it lazily, in the middle of a long run, where CPython 3.11.7
+# can fail to compile it ("SystemError: AST constructor recursion depth mismatch").
+importlib.import_module("hypothesis.internal.conjecture.optimiser")
+
 #: The most requests one example may make (1 + retries per attempt, per reconnection).
 REQUEST_BUDGET = 30
 
 echo = st.sampled_from(ECHOES)
+
+
+def _joined(a: str, b: str, c: str) -> str:
+    return f"{a}{b}{c}"
+
+
 echoing_text = st.builds(
-    lambda a, b, c: f"{a}{b}{c}",
+    _joined,
     st.sampled_from(["", "bad ", "key="]),
     echo,
     st.sampled_from(["", " rejected", "\u00e9"]),
@@ -231,6 +238,7 @@ class Planted:
         elif form == "rotating":
             turns = iter(range(10**6))
             api_key = lambda: self.keys[0] if next(turns) == 0 else self.new("rot")  # noqa: E731
+        headers: dict[str, str] = {}
         if form in ("default_headers", "extra_headers", "with_options"):
             headers = {"Authorization": f"Bearer {self.new('hdr')}"}
             if form == "default_headers":
@@ -348,8 +356,13 @@ ENTRIES: dict[str, Entry] = {
 }
 
 
+def _items_of(result: object) -> list[object]:
+    """A list result's items (each is seen too); nothing for any other result."""
+    return cast("list[object]", result) if isinstance(result, list) else []
+
+
 @contextmanager
-def content_capture() -> Iterator[None]:
+def content_capture() -> Generator[None, None, None]:
     """Spans record message contents (PHOSON_OTEL_CAPTURE_CONTENT=true) inside the block."""
     previous = os.environ.get("PHOSON_OTEL_CAPTURE_CONTENT")
     os.environ["PHOSON_OTEL_CAPTURE_CONTENT"] = "true"
@@ -393,14 +406,15 @@ def test_the_planted_key_never_shows(
         # The message text quotes the key too: content capture must not record it.
         options = dict(planted.call_options)
         try:
-            result = ENTRIES[entry](client, options, seen, f"my key is {planted.keys[0]}")
+            result: object = ENTRIES[entry](client, options, seen, f"my key is {planted.keys[0]}")
         except PhosonError as error:
             seen.see(error, *(getattr(error, name, None) for name in ("detail", "request_id")))
         else:
-            seen.see(result, *(result if isinstance(result, list) else []))
-            if hasattr(result, "parse"):
+            seen.see(result, *_items_of(result))
+            parse = getattr(result, "parse", None)
+            if callable(parse):
                 try:
-                    seen.see(result.parse())
+                    seen.see(parse())
                 except PhosonError as error:
                     seen.see(error)
         seen.see(client, client.config)

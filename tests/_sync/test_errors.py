@@ -27,9 +27,9 @@ from phoson import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from tests.payloads import AGENT, API_KEY, BASE_URL, json_response
+from tests.payloads import AGENT, API_KEY, BASE_URL, json_response, requests_of
 
-VALIDATION_DETAIL = [
+VALIDATION_DETAIL: list[dict[str, Any]] = [
     {"type": "missing", "loc": ["body", "name"], "msg": "Field required", "input": {}},
 ]
 
@@ -210,7 +210,7 @@ def test_retryable_status_then_success(
     )
     agent = client.agents.create(name="My Agent", description="d")
     assert agent.id == "agt_1"
-    first, second = (call.request for call in route.calls)
+    first, second = requests_of(route)
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
     assert first.headers["x-phoson-retry-count"] == "0"
     assert second.headers["x-phoson-retry-count"] == "1"
@@ -281,7 +281,9 @@ def test_caller_idempotency_key_is_sent_on_every_retry(
         side_effect=[httpx.ConnectError("reset"), httpx.Response(204)]
     )
     client.agents.delete("agt_1", idempotency_key="my-key-1")
-    assert [c.request.headers["idempotency-key"] for c in route.calls] == ["my-key-1"] * 2
+    assert [request.headers["idempotency-key"] for request in requests_of(route)] == [
+        "my-key-1"
+    ] * 2
 
 
 def test_each_call_gets_its_own_idempotency_key(
@@ -291,7 +293,7 @@ def test_each_call_gets_its_own_idempotency_key(
     route = api.post("/agents").mock(return_value=json_response(201, AGENT))
     client.agents.create(name="a", description="b")
     client.agents.create(name="a", description="b")
-    keys = {c.request.headers["idempotency-key"] for c in route.calls}
+    keys = {request.headers["idempotency-key"] for request in requests_of(route)}
     assert len(keys) == 2
 
 

@@ -4,6 +4,9 @@
 general path does: the same request on the wire, the same result or the same error. Each fast
 path is pinned to its general twin by a differential property over random server replies."""
 
+# White-box test: swaps and reads the requester's tracer.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import json

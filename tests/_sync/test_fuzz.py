@@ -22,7 +22,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -268,7 +268,9 @@ def documented(name: str, result: Any) -> bool:
     if name in ("agents.get", "agents.create"):
         return isinstance(result, Agent)
     if name == "agents.list":
-        return isinstance(result, list) and all(isinstance(a, Agent) for a in result)
+        return isinstance(result, list) and all(
+            isinstance(a, Agent) for a in cast("list[object]", result)
+        )
     if name == "messages.send":
         return isinstance(result, Message)
     if name == "stream":

@@ -5,6 +5,9 @@ observed cases 5, 7 and 10): Ctrl-C while a call waits for a connection, close()
 task or thread while the stream is still opening (a retry wait after a 503, a server slow to
 send its headers) and with the socket-less test transport."""
 
+# White-box test: reaches the slot queue's wait to interrupt a call inside it.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import time

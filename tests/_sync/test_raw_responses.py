@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, TypeAlias, assert_type
+from typing import Any, TypeAlias, assert_type, cast
 
 import httpx
 import pytest
@@ -40,7 +40,7 @@ def test_every_call_of_every_resource_has_a_raw_twin(client: PhosonClient) -> No
         plain = getattr(client, resource)
         calls = {
             name
-            for name, _ in inspect.getmembers(type(plain), inspect.isfunction)
+            for name, _ in inspect.getmembers(plain.__class__, inspect.isfunction)
             if not name.startswith("_")
         } - {"stream", "resume"}
         raw = plain.with_raw_response
@@ -135,7 +135,7 @@ def test_each_raw_call_sends_the_same_request_and_parses_to_the_plain_result(
         parsed: Any = (
             None
             if received is None
-            else [model.model_validate(item) for item in received]
+            else [model.model_validate(item) for item in cast("list[object]", received)]
             if isinstance(received, list)
             else model.model_validate(received)
         )
@@ -143,7 +143,9 @@ def test_each_raw_call_sends_the_same_request_and_parses_to_the_plain_result(
         route = api.route(method=method, path=path).mock(
             return_value=with_headers(answer, RATE_LIMIT)
         )
-        raw = getattr(getattr(client, resource).with_raw_response, name)(*args, **kwargs)
+        raw: RawResponse[Any] = getattr(getattr(client, resource).with_raw_response, name)(
+            *args, **kwargs
+        )
         assert_sent(route.calls.last.request, method, path, sent)
         assert isinstance(raw, RawResponse)
         assert raw.status_code == status

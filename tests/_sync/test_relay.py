@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import json
 import time
+from collections.abc import Iterable
 
 import pytest
 
@@ -34,9 +35,9 @@ def conversation(client: PhosonClient) -> str:
     return (client.conversations.create(agent.id)).id
 
 
-def read_all(body: object) -> list[bytes]:
+def read_all(body: Iterable[bytes]) -> list[bytes]:
     chunks: list[bytes] = []
-    for chunk in body:  # type: ignore[attr-defined]
+    for chunk in body:
         chunks.append(chunk)
     return chunks
 

@@ -179,7 +179,7 @@ def test_token_points_after_the_last_event_handed_out(
     body = sse([*events, ("run_done", {"content": "abc", "run_id": "run_1"})])
     api.post("/conversations/conv_1/messages").mock(return_value=event_stream_response(body))
     stream = client.messages.stream("conv_1", "hi")
-    seen = []
+    seen: list[str] = []
     with stream:
         for _ in stream:
             token = stream.resume_token

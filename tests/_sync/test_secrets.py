@@ -377,7 +377,10 @@ def test_bad_call_options_are_refused_before_sending(
 def test_odd_error_details_raise_the_api_error(detail: Any) -> None:
     """An error detail of any JSON shape becomes the status's PhosonAPIError, for a plain call
     and for a stream that opens with it (a `{"loc": null}` item used to raise TypeError)."""
-    answer = lambda request: httpx.Response(422, json={"detail": detail})  # noqa: E731
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(422, json={"detail": detail})
+
     with mock_client(answer) as client:
         with pytest.raises(UnprocessableEntityError):
             client.agents.list()
@@ -390,9 +393,10 @@ def test_deeply_nested_untyped_event_json_is_a_phoson_error() -> None:
     "error", is a PhosonError (it used to raise RecursionError from a second JSON parse)."""
     deep = '{"error": ' * 5000 + "1" + "}" * 5000
     body = f"data: {deep}\nid: 1\n\n".encode()
-    answer = lambda request: httpx.Response(  # noqa: E731
-        200, content=body, headers={"content-type": "text/event-stream"}
-    )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
     with mock_client(answer, max_retries=0) as client:
         with pytest.raises(PhosonError):
             client.messages.stream("conv_1", "hi").until_done()

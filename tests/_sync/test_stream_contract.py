@@ -19,10 +19,11 @@ from phoson import (
     PhosonClient,
     PhosonError,
     RunDoneEvent,
+    StreamEvent,
     TokenEvent,
     ToolCall,
 )
-from tests.payloads import BreakingStream, event_stream_response, sse
+from tests.payloads import BreakingStream, event_stream_response, requests_of, sse
 
 PATH = "/conversations/conv_1/messages"
 RUN = [
@@ -134,7 +135,7 @@ def test_an_id_less_first_event_does_not_make_resumes_endless(
     ]
     route = api.post(PATH).mock(side_effect=responses)
     stream = client.messages.stream("conv_1", "hi", max_retries=2)
-    received = []
+    received: list[StreamEvent] = []
     with pytest.raises(IncompleteStreamError, match="gave up after 2 reconnects"):
         for event in stream:
             received.append(event)
@@ -163,7 +164,7 @@ def test_id_less_events_after_a_real_resume_are_delivered(
     stream = client.messages.stream("conv_1", "hi")
     assert (stream.until_done()).content == "abc"
     assert stream.text == "abc"
-    assert api.calls[1].request.headers["last-event-id"] == "e1"
+    assert requests_of(api)[1].headers["last-event-id"] == "e1"
 
 
 def test_a_replay_cut_before_the_resume_point_resumes_from_the_same_id(
@@ -187,7 +188,7 @@ def test_a_replay_cut_before_the_resume_point_resumes_from_the_same_id(
     stream = client.messages.stream("conv_1", "hi")
     assert (stream.until_done()).run_id == "run_1"
     assert stream.text == "abcdef"
-    assert [call.request.headers.get("last-event-id") for call in api.calls] == [
+    assert [request.headers.get("last-event-id") for request in requests_of(api)] == [
         None,
         "run_1:4",
         "run_1:4",

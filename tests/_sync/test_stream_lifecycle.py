@@ -188,7 +188,7 @@ def test_close_inside_the_loop_and_break_then_until_done(
     until_done() on the same stream reads on and returns the run's end (both clients)."""
     scripted.add(Script(parts=[RUN], end="hold"), Script(parts=[RUN], end="hold"))
     stream = sclient.messages.stream("conv_1", "hi")
-    seen = []
+    seen: list[StreamEvent] = []
     for event in stream:
         seen.append(event)
         stream.close()

@@ -42,6 +42,7 @@ from tests.payloads import (
     assert_sent,
     event_stream_response,
     json_response,
+    requests_of,
     sse,
 )
 
@@ -297,11 +298,13 @@ def test_with_block_closes_the_response(client: PhosonClient, api: respx.MockRou
     can be repeated."""
     body = RecordingStream(split_every(sse(ALL_EVENTS * 50), 40))
     api.post(PATH).mock(return_value=event_stream_response(body))
+    stream: MessageStream | None = None
     with pytest.raises(KeyError):
         with client.messages.stream("conv_1", "hi") as stream:
             for _ in stream:
                 raise KeyError("boom")
     assert body.closed
+    assert stream is not None
     stream.close()
     with pytest.raises(PhosonError, match="closed before its run finished"):
         stream.until_done()
@@ -414,7 +417,7 @@ def test_stream_open_is_retried_before_headers(client: PhosonClient, api: respx.
     )
     done = client.messages.stream("conv_1", "hi").until_done()
     assert done.run_id == "run_1"
-    keys = {call.request.headers["idempotency-key"] for call in route.calls}
+    keys = {request.headers["idempotency-key"] for request in requests_of(route)}
     assert route.call_count == 3 and len(keys) == 1
 
 
@@ -431,7 +434,7 @@ def test_broken_stream_with_ids_resumes_with_last_event_id(
     )
     events = [e for e in client.messages.stream("conv_1", "hi")]
     assert [e.type for e in events] == [name for name, _ in ALL_EVENTS]
-    first, second = (call.request for call in route.calls)
+    first, second = requests_of(route)
     assert "last-event-id" not in first.headers
     assert second.headers["last-event-id"] == "run_1:3"
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
