@@ -1,5 +1,5 @@
 """The redaction registry (phoson._redact) is thread-safe and bounded: concurrent registrations
-all land, a rotating key costs the same per request after 100,000 rotations as at the first,
+all land, a rotating key leaves it no bigger after 100,000 rotations than after MAX_KEYS,
 and every form of a key (as is, percent-encoded, base64) is redacted."""
 
 # White-box test: reads the size of the redaction registry.
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -79,34 +78,34 @@ def test_the_registry_keeps_the_most_recent_keys_only() -> None:
     assert len(_redact._forms) <= 4 * MAX_KEYS
 
 
-def _per_call(function: Callable[[], object], calls: int) -> float:
-    """Seconds per call of `function`: the best of 5 batches (the least disturbed by load)."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(calls):
-            function()
-        best = min(best, (time.perf_counter() - started) / calls)
-    return best
-
-
-def test_cost_per_request_stays_flat_over_100000_rotations() -> None:
-    """A rotating-key function that returns a new token for every request: the cost of a
-    request (through a mock transport) after 100,000 rotations is within 2x of its cost at
-    the start, and so is the cost of redacting an error message (it was 174 -> 804 us after
-    9,000 tokens when every key was kept)."""
+def test_100000_rotations_keep_the_registry_bounded() -> None:
+    """A rotating-key function that returns a new token for every request: after 100,000
+    rotations the registry holds at most MAX_KEYS keys (and their forms), so the cost of a
+    request and of redacting a message stays what it was at the start (both grow with the
+    registry only: 174 -> 804 us per redaction after 9,000 tokens when every key was kept). The
+    key in use is still redacted and requests still go out with it. (The bound, not a timing,
+    is asserted: timings fail on a loaded machine.)"""
+    current: list[str] = []
 
     def rotating() -> str:
-        return canary_key("rot")
+        current.append(canary_key("rot"))
+        return current[-1]
 
-    http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=[])))
-    message = "an error message a few lines long, " * 10
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["authorization"])
+        return httpx.Response(200, json=[])
+
+    http = httpx.Client(transport=httpx.MockTransport(answer))
     with PhosonClient(api_key=rotating, base_url=BASE_URL, http_client=http) as client:
-        before = _per_call(client.agents.list, 100)
-        redact_before = _per_call(lambda: redact(message), 500)
+        assert client.agents.list() == []
         for _ in range(100_000):
-            remember_key(rotating())  # what each request's key function does, 100,000 times
-        after = _per_call(client.agents.list, 100)
-        redact_after = _per_call(lambda: redact(message), 500)
-    assert after / before < 2.0, (before, after)  # unbounded, 10,000 rotations cost 9x
-    assert redact_after / redact_before < 2.0, (redact_before, redact_after)  # was 18x
+            remember_key(canary_key("rot"))  # what each request's key function does
+        assert client.agents.list() == []
+    assert len(sent) == 2  # each request with a key the function gave, the last one the newest
+    assert {value.removeprefix("Bearer ") for value in sent} <= set(current)
+    assert sent[-1] == f"Bearer {current[-1]}"
+    assert len(_redact._recent) <= MAX_KEYS
+    assert len(_redact._forms) <= 4 * MAX_KEYS
+    assert redact(f"echo {current[-1]}") == f"echo {REDACTED}"
