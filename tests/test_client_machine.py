@@ -339,7 +339,7 @@ def test_client_machine(machine_server: LocalPhosonServer) -> None:
     run_state_machine_as_test(  # type: ignore[no-untyped-call, unused-ignore]
         OnThisServer,
         settings=settings(
-            max_examples=examples(8),
+            max_examples=examples(4, full=8),
             stateful_step_count=12,
             # No shrinking in the everyday run (a failure prints its steps as they are; a
             # shrink takes minutes): the release profile shrinks.

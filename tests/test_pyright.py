@@ -1,7 +1,8 @@
 """pyright's view of the package: fully typed, and the user-side code clean in strict mode.
 
-The same two runs as `.ci/run` section 12, inside the test suite so that every full run sees
-them: `basedpyright` (pyright's checker with its own node, a locked dev dependency; nothing is
+The same two runs as `.ci/run` section 12, inside the test suite at PHOSON_TEST_SCALE=full
+(CI's step 5 and a developer's full run; the everyday `uv run pytest` leaves them to
+`uv run basedpyright`): `basedpyright` (pyright's checker with its own node, a locked dev dependency; nothing is
 downloaded) scores the package's type completeness, and checks all of the examples and all of
 the tests in strict mode (pyproject.toml's [tool.pyright]). About 30 s of one process; on the
 developers' Python only (the result does not depend on the interpreter running the tests).
@@ -18,14 +19,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.budget import SCALE
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The environment's own scripts: pyright resolves imports in the environment running the tests.
 BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.skipif(
-    sys.version_info[:2] != (3, 11) or shutil.which("basedpyright", path=str(BIN)) is None,
-    reason="pyright runs once, on the developers' Python 3.11 with the dev dependencies",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        sys.version_info[:2] != (3, 11) or shutil.which("basedpyright", path=str(BIN)) is None,
+        reason="pyright runs once, on the developers' Python 3.11 with the dev dependencies",
+    ),
+    pytest.mark.skipif(
+        SCALE != "full",
+        reason="pyright takes ~30 s of a core: run at PHOSON_TEST_SCALE=full (.ci/run step 5)",
+    ),
+]
 
 
 def _basedpyright(*arguments: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ reads the snapshots. After every step the machine checks the contract:
   final event had been delivered;
 - nothing but `PhosonError` comes out; requests never exceed the responses scripted.
 
-Budget: `examples(N)` per client (tests/budget.py); CI's default profile runs it derandomized.
+Budget: `examples(150, full=300)` per client (tests/budget.py): 300 in CI's step 5, derandomized.
 Every counterexample becomes a plain test in tests/_async/test_stream_contract.py.
 """
 
@@ -501,22 +501,24 @@ class StreamMachine(RuleBasedStateMachine):
         assert len(self.server.requests) <= len(self.scenario.responses) + 1
 
 
-def _run(runtime: Runtime, n: int) -> None:
+def _run(runtime: Runtime, n: int, full: int) -> None:
     machine = type("Machine", (StreamMachine,), {"runtime": runtime})
     # (an untyped function in the lowest hypothesis this project allows)
     run_state_machine_as_test(  # type: ignore[no-untyped-call, unused-ignore]
         machine,
-        settings=settings(max_examples=budget.examples(n), stateful_step_count=12, deadline=None),
+        settings=settings(
+            max_examples=budget.examples(n, full=full), stateful_step_count=12, deadline=None
+        ),
     )
 
 
 def test_stream_machine_blocking_client() -> None:
     """The contract holds for PhosonClient's streams, close() from another thread included."""
-    _run(Runtime(), 300)
+    _run(Runtime(), 150, full=300)
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_stream_machine_async_client(backend: str) -> None:
     """The contract holds for AsyncPhosonClient's streams under asyncio and trio, close() from
     another task included."""
-    _run(LoopRuntime(backend), 300)
+    _run(LoopRuntime(backend), 150, full=300)

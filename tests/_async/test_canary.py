@@ -13,8 +13,9 @@ prints it, the `phoson` logger's records at DEBUG (tracebacks included), the spa
 events and attributes (content capture on), and the pickle of every public object reached.
 The CLI's stdout and stderr are searched by tests/test_canary_cli.py.
 
-CI runs `examples(300)` derandomized examples per client; `PHOSON_TEST_PROFILE=release` runs
-20 times as many with random seeds.
+Budget: `examples(150, full=300)` derandomized examples per client: 150 in the everyday run,
+300 in CI's step 5 (PHOSON_TEST_SCALE=full); `PHOSON_TEST_PROFILE=release` runs 20 times as
+many with random seeds.
 """
 
 from __future__ import annotations
@@ -374,7 +375,7 @@ def content_capture() -> Generator[None, None, None]:
 
 
 @settings(
-    max_examples=examples(300),
+    max_examples=examples(150, full=300),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
