@@ -3,12 +3,15 @@ retries, header merging, keyword checks, and server values that once escaped as 
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phoson import InternalServerError, PhosonError
 from phoson._cli import main
@@ -29,6 +32,7 @@ from phoson._retry import retry_after, retry_delay, server_reconnect_delay, shou
 from phoson._sse import ServerSentEvent
 from phoson._streaming import StreamState, parse_event
 from phoson.testing import LocalPhosonServer
+from tests.budget import examples
 
 KEY = "pk_live_UNIT_PLANTED_0a1b2c3d4e5f"
 
@@ -241,3 +245,49 @@ def test_enumerated_parameters_offer_the_literals_and_take_any_str() -> None:
         client.messages.send("c", "hi", provider=provider, reasoning_effort=provider)
 
     assert callable(round_trip)
+
+
+#: A valid body of each event type, as a server sends it.
+_EVENT_BODIES: dict[str, dict[str, object]] = {
+    "token": {"content": "Hel"},
+    "reasoning": {"content": "thinking"},
+    "tool_start": {"tool": "search", "input": {"q": "x"}, "tool_call_id": "c1"},
+    "tool_end": {"tool": "search", "result": "found", "tool_call_id": "c1"},
+    "run_done": {"content": "Hello", "run_id": "run_1"},
+    "error": {"message": "the model failed"},
+}
+
+
+@settings(max_examples=examples(200))
+@given(
+    event=st.sampled_from(sorted(_EVENT_BODIES)),
+    named=st.booleans(),
+    where=st.sampled_from(["extra", "input", "usage"]),
+    number=st.sampled_from(["NaN", "Infinity", "-Infinity"]),
+    in_list=st.booleans(),
+)
+def test_nan_or_infinity_anywhere_in_an_event_is_malformed(
+    event: str, named: bool, where: str, number: str, in_list: bool
+) -> None:
+    """`NaN` and `Infinity` are not JSON: an event holding one anywhere (a known field, an extra
+    one, nested), typed by its `event:` line or by the JSON's "type", is a MalformedEventError
+    naming the event, as the same value in a REST body is a PhosonResponseValidationError;
+    the same words inside a string are text and parse."""
+    fields = dict(_EVENT_BODIES[event])
+    marker = "__NUMBER__"
+    value: object = [1, marker] if in_list else marker
+    if where == "input" and event == "tool_start":
+        fields["input"] = {"q": value}
+    else:
+        fields[where] = {"tokens": value}
+    if not named:
+        fields["type"] = event
+    data = json.dumps(fields)
+    bad = data.replace(f'"{marker}"', number)
+    good = data.replace(marker, number)  # the same word, as a string
+    sse_name = event if named else "message"
+    with pytest.raises(MalformedEventError) as raised:
+        parse_event(ServerSentEvent(sse_name, bad))
+    assert raised.value.event_type == sse_name
+    parsed = parse_event(ServerSentEvent(sse_name, good))
+    assert parsed is not None and parsed.type == event
