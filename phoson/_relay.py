@@ -14,16 +14,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import importlib
 import json
 from dataclasses import replace
-from typing import Any
 
 from ._exceptions import (
     PhosonAPIError,
     PhosonError,
     PhosonTimeoutError,
 )
+from ._resume_token import ResumePoint, decode_resume_token, encode_resume_token
 from ._sse import ServerSentEvent
 from ._streaming import parse_event
 
@@ -142,11 +141,6 @@ class RelaySigner:
         return token
 
 
-def _tokens() -> Any:
-    """phoson._resume_token (issue 23), loaded when a stream first gives a token."""
-    return importlib.import_module("phoson._resume_token")
-
-
 class RelayFrames:
     """The bytes of one relayed stream: the opening `retry:` hint, then each event with the
     relay id that resumes right after it. An event of a known type is checked against its
@@ -162,7 +156,7 @@ class RelayFrames:
     def __init__(self, signer: RelaySigner, retry: float) -> None:
         self._signer = signer
         self.retry = retry
-        self._point: Any = None
+        self._point: ResumePoint | None = None
         self._first_id = ""
 
     def opening(self) -> bytes:
@@ -173,7 +167,7 @@ class RelayFrames:
         if token is None:
             self._point = None
             return
-        self._point = _tokens().decode_resume_token(token)
+        self._point = decode_resume_token(token)
         self._first_id = self._point.first_event_id
 
     def relay_id(self, sse: ServerSentEvent) -> str | None:
@@ -183,7 +177,7 @@ class RelayFrames:
             return None
         if not self._first_id:
             self._first_id = sse.id
-        token = _tokens().encode_resume_token(
+        token = encode_resume_token(
             replace(point, last_event_id=sse.id, first_event_id=self._first_id)
         )
         return None if token is None else self._signer.sign(token)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import importlib.util
 import os
 import shutil
 import socket
@@ -50,12 +49,6 @@ FRAMEWORKS = ["django", "django-asgi", "starlette"]
 EVENT_DELAY = 0.1
 #: How long the page may take for anything (a reply, a reconnect after its 1 s retry hint).
 PATIENCE_MS = 15_000
-
-
-needs_tokens = pytest.mark.skipif(
-    importlib.util.find_spec("phoson._resume_token") is None,
-    reason="relay ids are resume tokens (issue 23), not on this branch yet",
-)
 
 
 def free_port() -> int:
@@ -328,7 +321,6 @@ def test_upstream_cut_mid_reply(chat: Chat, api: LocalPhosonServer) -> None:
     assert resumed, "the API saw no resume"
 
 
-@needs_tokens
 def test_browser_connection_cut_mid_reply(chat: Chat, api: LocalPhosonServer, app: Proxy) -> None:
     """The browser's own connection to the relay breaks mid-reply: EventSource reconnects with
     Last-Event-ID, the relay resumes the same run after that event, and the reply completes

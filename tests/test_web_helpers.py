@@ -10,7 +10,6 @@ browser hanging up."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import time
 from collections.abc import Generator, Iterator
@@ -51,12 +50,6 @@ if not settings.configured:
         LOGGING_CONFIG=None,
     )
     django.setup()
-
-
-needs_tokens = pytest.mark.skipif(
-    importlib.util.find_spec("phoson._resume_token") is None,
-    reason="relay ids are resume tokens (issue 23), not on this branch yet",
-)
 
 
 class Clients:
@@ -155,7 +148,6 @@ def events_of(client: SSEClient) -> list[ServerSentEvent]:
     return events
 
 
-@needs_tokens
 def test_the_reply_streams_as_server_sent_events(
     relay: tuple[int, str], api: LocalPhosonServer
 ) -> None:
@@ -197,7 +189,6 @@ def test_an_upstream_failure_is_a_json_502(relay: tuple[int, str], api: LocalPho
     assert error["type"] == "InternalServerError" and error["status"] == 503
 
 
-@needs_tokens
 def test_a_reconnect_resumes_after_the_last_event_seen(
     relay: tuple[int, str], api: LocalPhosonServer
 ) -> None:

@@ -54,10 +54,7 @@ def resume_relay(
         for name, value in stream._options.items()
         if name not in ("idempotency_key", "extra_body")
     }
-    resume = getattr(AsyncMessages(stream._requester), "resume", None)
-    if resume is None:  # (until resume tokens, issue 23, are in)
-        raise InvalidRelayIdError("this phoson cannot resume a relayed run")
-    resumed: AsyncMessageStream = resume(token, **cast(RequestOptions, options))
+    resumed = AsyncMessages(stream._requester).resume(token, **cast(RequestOptions, options))
     call, original = resumed._call, stream._call
     if (call.method, call.path) != (original.method, original.path):
         raise InvalidRelayIdError("Last-Event-ID belongs to another conversation: not resumed")

@@ -7,8 +7,6 @@ closing the API stream when the body is closed or fails."""
 from __future__ import annotations
 
 import gc
-import importlib
-import importlib.util
 import json
 import time
 from collections.abc import Iterable
@@ -16,18 +14,13 @@ from collections.abc import Iterable
 import pytest
 
 from phoson import NotFoundError, PhosonClient, PhosonError
+from phoson._resume_token import decode_resume_token
 from phoson._sse import ServerSentEvent, SSEDecoder
 from phoson.testing import LocalPhosonServer, reply_text
 from phoson.web import InvalidRelayIdError, to_sse
 from tests.concurrency import poll_until
 
 SECRET = "relay tests"
-
-
-needs_tokens = pytest.mark.skipif(
-    importlib.util.find_spec("phoson._resume_token") is None,
-    reason="relay ids are resume tokens (issue 23), not on this branch yet",
-)
 
 
 def conversation(client: PhosonClient) -> str:
@@ -47,7 +40,6 @@ def browser(chunks: list[bytes]) -> list[ServerSentEvent]:
     return SSEDecoder().feed(b"".join(chunks))
 
 
-@needs_tokens
 def test_the_browser_gets_each_event_with_its_type_json_and_relay_id(
     server: LocalPhosonServer, live_client: PhosonClient
 ) -> None:
@@ -83,7 +75,6 @@ def test_a_silent_stream_gets_heartbeats(
     assert [e.event for e in browser(chunks)] == ["token", "run_done"]
 
 
-@needs_tokens
 def test_a_relay_id_resumes_right_after_its_event(
     server: LocalPhosonServer, live_client: PhosonClient
 ) -> None:
@@ -102,7 +93,6 @@ def test_a_relay_id_resumes_right_after_its_event(
     assert server.stats.runs_created == 1
 
 
-@needs_tokens
 def test_a_forged_relay_id_is_refused_before_anything_is_sent(
     server: LocalPhosonServer, live_client: PhosonClient
 ) -> None:
@@ -120,7 +110,6 @@ def test_a_forged_relay_id_is_refused_before_anything_is_sent(
     assert len(server.stats.requests) == requests
 
 
-@needs_tokens
 def test_a_relay_id_of_another_conversation_is_refused(
     server: LocalPhosonServer, live_client: PhosonClient
 ) -> None:
@@ -212,13 +201,10 @@ def test_to_sse_refuses_what_is_not_a_stream() -> None:
             to_sse(client.messages.stream("c", "Hi"), secret="")
 
 
-@needs_tokens
 def test_relay_ids_never_carry_the_api_key(server: LocalPhosonServer) -> None:
     """No relay id holds the API key, in any form: not in the id, not inside the token it
     signs, even when the user's message quotes the key (those events go without ids)."""
     from phoson._relay import RelaySigner
-
-    decode_resume_token = importlib.import_module("phoson._resume_token").decode_resume_token
 
     key = "pk_relay_canary_7f3a9c"
     server.api_key = key
