@@ -198,7 +198,11 @@ class SSEDecoder:
                 if found.end() == len(chunk):
                     # The usual chunk: exactly one event (`_plain_event`, without its call).
                     # (Characters against bytes: equal only if the match took the whole chunk
-                    # and it is ASCII; any other chunk goes on below.)
+                    # and it is ASCII; any other chunk goes on below.) Kept for the "CPU per
+                    # event" rows of bench `scale` and `realnet`, where every event arrives in
+                    # a chunk of its own: 750 ns an event against 930 without it (1.25x, the
+                    # decoder alone, 2026-12-05). Pinned to the general path by
+                    # tests/test_sse.py's properties (chunks ending at event boundaries).
                     self.events_dispatched += 1
                     event, data, id_ = found.groups()
                     if id_ is not None:
