@@ -59,8 +59,8 @@ async def test_deadline_on_the_client_and_in_with_options(
         started = time.monotonic()
         with pytest.raises(PhosonTimeoutError, match=r"deadline \(0.5 s\)"):
             await client.agents.list()
-        assert time.monotonic() - started < 0.5
         assert real_sleeps == []  # the first 1 s wait could not end in time
+        assert time.monotonic() - started < 0.9  # the deadline, with slack for a loaded machine
         assert client.with_options(deadline=None).deadline is None
         assert client.with_options(deadline=3).deadline == 3
 
