@@ -80,8 +80,6 @@ REPLACEMENTS = {
     "AsyncHTTPTransport": "HTTPTransport",
     "AsyncNetworkBackend": "NetworkBackend",  # httpcore's, under TYPE_CHECKING
     "AsyncNetworkStream": "NetworkStream",
-    "AsyncConnectionInterface": "ConnectionInterface",  # httpcore's, under TYPE_CHECKING
-    "handle_async_request": "handle_request",
     "AsyncByteStream": "SyncByteStream",
     # httpx's and the standard library's `a`-prefixed methods, missing from unasync's defaults.
     "aclose": "close",
@@ -92,7 +90,6 @@ REPLACEMENTS = {
     "anext": "next",
     "aiter": "iter",
     "AsyncExitStack": "ExitStack",
-    "enter_async_context": "enter_context",
     # The sleep seam (phoson/_sleep.py): anyio.sleep has no token-level blocking twin.
     "asleep": "sleep",
     # The timer seam (phoson/_sleep.py): an event-loop callback in one, a thread in the other.

@@ -100,11 +100,6 @@ class ScriptedServer:
         """TCP connections accepted so far (over TLS: handshakes begun)."""
         return len(self._threads)
 
-    @property
-    def open_connections(self) -> int:
-        """Connections accepted and not yet closed (by the client, or at a script's end)."""
-        return sum(thread.is_alive() for thread in self._threads)
-
     def wait_requests(self, n: int, seconds: float = 10.0) -> bool:
         deadline = time.monotonic() + seconds
         while len(self.connections) < n:

@@ -15,8 +15,6 @@ front of it. docs/scaling.md explains the design; in short:
 - **Shards.** The connections are split among `httpx` clients of at most `SHARD_SIZE` (100)
   each, made when first needed: httpcore's work per request grows with the connections of its
   pool, so ten pools of 100 cost a tenth of one of 1,000 (docs/scaling.md has the figures).
-  The keep-alive limit (`max_keepalive_connections`) stays the pool's: the shards a request
-  tries first keep their idle connections, up to the limit in all.
 - **Connects.** At most `CONNECTS_AT_ONCE` (256) connections of a pool are being opened at a
   time; the other new connections wait their turn, within their connect timeout. A burst of
   thousands of streams then neither floods the server's accept queue with connection attempts
@@ -34,6 +32,7 @@ A caller's own `http_client=` is used as it is: never renewed, never closed, nev
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import ssl
@@ -58,7 +57,6 @@ if TYPE_CHECKING:
     import httpcore
 
     _NetworkStream = httpcore.AsyncNetworkStream
-    _Connection = httpcore.AsyncConnectionInterface
 
 __all__ = ["AsyncPool", "client_closed_error"]
 
@@ -169,15 +167,10 @@ class AsyncPool:
         total = limits.max_connections
         if total is None:  # no limit: one shard, no slot queue
             return _Shard(self._new_http(limits, None, connect_turns), 0, connect_turns)
-        first = index * SHARD_SIZE  # the place of the shard's first connection in the pool
-        capacity = min(SHARD_SIZE, total - first)
+        capacity = min(SHARD_SIZE, total - index * SHARD_SIZE)
         keepalive = limits.max_keepalive_connections
-        if keepalive is not None:
-            # The keep-alive limit is the pool's: the first shards (which requests fill first,
-            # `_take_shard`) keep up to all their connections, the next one the rest of the
-            # limit, the later ones none. A burst's connections stay open up to the limit, in
-            # the shards the next burst uses first.
-            keepalive = max(0, min(capacity, keepalive - first))
+        if keepalive is not None:  # each shard keeps its share of the idle connections
+            keepalive = math.ceil(keepalive * capacity / total)
         shard_limits = httpx.Limits(
             max_connections=capacity,
             max_keepalive_connections=keepalive,
@@ -437,8 +430,6 @@ def _let_go(http: httpx.AsyncClient) -> None:
     httpcore 1, as `_pace_connects` does); whatever is not found is left to the collector."""
     pool: Any = getattr(getattr(http, "_transport", None), "_pool", None)
     for connection in list(getattr(pool, "_connections", ())):
-        if isinstance(connection, _TakenConnection):
-            connection = connection.connection
         protocol = getattr(connection, "_connection", None)
         stream = getattr(protocol, "_network_stream", None)
         if stream is None:
@@ -461,81 +452,16 @@ def _event_stream_for_plain_call(response: httpx.Response) -> PhosonResponseVali
 
 
 def _pace_connects(http: httpx.AsyncClient, connect_turns: AsyncSlotQueue) -> None:
-    """Put `_PacedConnects` in front of the network backend of `http`'s own transport, and
-    have each connection it makes handed to one request at a time (`_TakenConnection`).
+    """Put `_PacedConnects` in front of the network backend of `http`'s own transport.
 
     httpx takes no network backend argument, so this reaches into its transport's httpcore
     pool (private attributes of httpx 0.28 and httpcore 1, checked by tests/_async/
-    test_pool.py and test_keep_alive.py); a transport without them is left as it is.
+    test_pool.py); a transport without them is left as it is, its connects not paced.
     """
     pool: Any = getattr(getattr(http, "_transport", None), "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if backend is not None:
         pool._network_backend = _PacedConnects(backend, connect_turns)
-    create = getattr(pool, "create_connection", None)
-    if create is not None:
-        pool.create_connection = partial(_taken_once, create)
-
-
-def _taken_once(
-    create: Callable[[httpcore.Origin], httpcore.AsyncConnectionInterface], origin: httpcore.Origin
-) -> httpcore.AsyncConnectionInterface:
-    return cast("_Connection", _TakenConnection(create(origin)))
-
-
-class _TakenConnection:
-    """One connection of httpcore's pool, no longer offered to other requests once a request
-    has begun to use it: httpcore's connection interface, around httpcore's own connection.
-
-    httpcore 1 offers an idle connection to every request that arrives before the first one
-    given it has sent its request (in the coroutine client: every request of one turn of the
-    event loop; the first sends a few turns later). The others then take turns on that
-    connection's lock, find it busy and ask again, one by one, about two turns each. With a
-    burst of N streams onto a pool holding idle connections, the last of them started only after
-    some 2N turns of a loop busy reading the first ones (seconds, with 200 streams of 1,000
-    events over TLS), and the idle connections not reached by then passed their keep-alive
-    expiry and were replaced by new ones, a TLS handshake each (docs/scaling.md). Marked taken
-    as soon as a request starts on it, before anything can switch to another request, a
-    connection is not offered to the next: each request of a burst gets its own at once.
-    """
-
-    __slots__ = (
-        "_taken",
-        "can_handle_request",
-        "connection",
-        "has_expired",
-        "info",
-        "is_closed",
-        "is_idle",
-    )
-
-    def __init__(self, connection: httpcore.AsyncConnectionInterface) -> None:
-        self.connection = connection
-        self._taken = False
-        # The rest is the connection's own methods, called without a frame of this class's:
-        # httpcore asks every connection of a pool `is_idle()` for each idle one, each time a
-        # request comes or goes (about a million calls for a burst of 100 over idle connections).
-        self.is_idle = connection.is_idle
-        self.has_expired = connection.has_expired
-        self.is_closed = connection.is_closed
-        self.can_handle_request = connection.can_handle_request
-        self.info = connection.info
-
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        self._taken = True
-        try:
-            return await self.connection.handle_async_request(request)
-        finally:
-            self._taken = False  # from now on the connection's own state says (busy or idle)
-
-    def is_available(self) -> bool:
-        return not self._taken and self.connection.is_available()
-
-    async def aclose(self) -> None:
-        await self.connection.aclose()
-
-    def __repr__(self) -> str:
-        return repr(self.connection)
 
 
 class _PacedConnects:
