@@ -1,5 +1,6 @@
 """`uv run pytest` spreads the suite over the machine's cores (issue 27): tests/conftest.py
-turns on pytest-xdist's `-n auto` unless the command line asks for one process."""
+turns on pytest-xdist's `-n auto` unless the command line asks for one process, and `auto`
+means two processes per core (the suite waits on sockets and timers a third of its time)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def test_without_xdist_nothing_is_asked_of_it() -> None:
 
 def test_a_plain_run_starts_workers() -> None:
     """A real `pytest` over a directory, with no -n, starts pytest-xdist workers (as many as
-    PYTEST_XDIST_AUTO_NUM_WORKERS says: one here, collecting no test files, to stay quick)."""
+    PYTEST_XDIST_AUTO_NUM_WORKERS says, past tests/conftest.py's two per core: one here,
+    collecting no test files, to stay quick)."""
     env = {**os.environ, "PYTEST_XDIST_AUTO_NUM_WORKERS": "1"}
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/_sync"]
     result = subprocess.run(
@@ -95,3 +97,14 @@ def test_a_plain_run_starts_workers() -> None:
         timeout=120,
     )
     assert "1 worker [0 items]" in result.stdout, result.stdout + result.stderr
+
+
+def test_auto_means_two_processes_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-n auto` asks for two processes for each core this process may run on;
+    PYTEST_XDIST_AUTO_NUM_WORKERS, when set, is left to pytest-xdist, which obeys it."""
+    monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
+    config: Any = FakeConfig(["tests"])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert conftest.pytest_xdist_auto_num_workers(config) == 2 * (cores or 1)
+    monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "3")
+    assert conftest.pytest_xdist_auto_num_workers(config) is None
