@@ -615,9 +615,8 @@ class AsyncMessageStream:
             if sse is None:
                 # (`_next_sse`, without its coroutine: one less for every event. Kept for bench
                 # `stream`: 1.05-1.09x the events/s of calling `_next_sse` for the event-loop
-                # client, and 1.03x with an event a chunk (measured 2026-12-05). The stream machine,
-                # tests/test_stream_machine.py, holds this loop and `iter_sse()`'s, which calls
-                # `_next_sse`, to the same contract.)
+                # client, and 1.03x with an event a chunk (measured 2026-12-05). Pinned to its
+                # twin by tests/_async/test_fast_paths.py's differential property.)
                 try:
                     sse = await self._read_sse()
                 except BaseException as error:

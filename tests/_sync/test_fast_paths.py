@@ -1,8 +1,9 @@
 # DO NOT EDIT: generated from tests/_async/test_fast_paths.py by build_sync.py.
 # Change the async source and run `python build_sync.py`.
-"""The hand-made fast paths of a plain call (bench `calls`, issue 26) answer exactly as the
-general path does: the same request on the wire, the same result or the same error. Each fast
-path is pinned to its general twin by a differential property over random server replies."""
+"""The hand-made fast paths answer exactly as their general twins do: a plain call's (bench
+`calls`, issue 26) the same request on the wire and the same result or error; the typed stream
+loop's (bench `stream`) the same events and the same end. Each fast path is pinned to its twin
+by a differential property over random server replies."""
 
 # White-box test: swaps and reads the requester's tracer.
 # pyright: reportPrivateUsage=false
@@ -18,10 +19,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phoson import PhosonClient
+from phoson import PhosonClient, PhosonError
 from phoson._tracing import NO_TRACER, Tracer
 from tests.budget import examples
-from tests.payloads import AGENT, API_KEY, BASE_URL
+from tests.payloads import AGENT, API_KEY, BASE_URL, RecordingStream
 
 #: A server reply: status, content type, body, extra headers.
 Reply = tuple[int, str, bytes, dict[str, str]]
@@ -120,3 +121,92 @@ def test_with_options_shares_the_tracer_unless_a_tracing_setting_changes() -> No
         assert client.with_options(timeout=5, max_retries=0)._requester.tracer is parent
         assert client.with_options(tracer_provider=other)._requester.tracer is not parent
         assert client.with_options(open_telemetry=False)._requester.tracer is NO_TRACER
+
+
+# -- The typed loop's inlined read (bench `stream`) ---------------------------------------------
+
+#: Events a run may hold: every typed kind, an unknown type, a malformed one, an untyped one.
+STREAM_EVENTS = [
+    b'event: token\ndata: {"content": "Hel"}\n',
+    b'event: reasoning\ndata: {"content": "hm"}\n',
+    b'event: tool_start\ndata: {"tool": "t", "input": {}, "tool_call_id": "c"}\n',
+    b'event: tool_end\ndata: {"tool": "t", "result": "r", "tool_call_id": "c"}\n',
+    b'event: usage\ndata: {"tokens": 3}\n',
+    b'event: token\ndata: {"content": 7}\n',
+    b'data: {"type": "token", "content": "lo"}\n',
+    b": a comment\n",
+]
+FINALS = [
+    b'event: run_done\ndata: {"content": "Hello", "run_id": "run_1"}\n',
+    b'event: error\ndata: {"message": "failed"}\n',
+    b"",  # no final event: the body ends (or breaks) before it
+]
+
+
+@st.composite
+def event_bodies(draw: st.DrawFn) -> list[bytes]:
+    """An event stream, with ids on some events, cut into chunks anywhere."""
+    events = draw(st.lists(st.sampled_from(STREAM_EVENTS), max_size=8))
+    events.append(draw(st.sampled_from(FINALS)))
+    body = b"".join(
+        event + (b"id: %d\n" % number if draw(st.booleans()) else b"") + b"\n"
+        for number, event in enumerate(events, start=1)
+        if event
+    )
+    cuts = sorted(draw(st.sets(st.integers(1, max(len(body) - 1, 1)), max_size=6)))
+    return [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True) if body[a:b]]
+
+
+def typed_outcome(chunks: list[bytes], inlined: bool) -> tuple[list[object], object]:
+    """The typed events one stream delivers, and how it ended (None, or the error's type and
+    message). `inlined`: the typed loop (its next-event method inlines `_next_sse`); else the
+    general path: each raw event from `_next_sse`, typed with `StreamState.typed`."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, stream=RecordingStream(chunks)
+        )
+
+    http = httpx.Client(transport=httpx.MockTransport(reply))
+    delivered: list[object] = []
+    ended: object = None
+    with PhosonClient(
+        api_key=API_KEY, base_url=BASE_URL, http_client=http, max_retries=0
+    ) as client:
+        stream = client.messages.stream("conv_1", "hi")
+        try:
+            if inlined:
+                for event in stream:
+                    delivered.append(event)
+            else:
+                while (sse := stream._next_sse()) is not None:
+                    try:
+                        typed = stream._state.typed(sse)
+                    except PhosonError:
+                        stream.close()
+                        raise
+                    if typed is not None:
+                        delivered.append(typed)
+        except PhosonError as error:
+            ended = (type(error), str(error))
+        finally:
+            stream.close()
+        delivered.append(stream.text)
+    http.close()
+    return delivered, ended
+
+
+@settings(
+    max_examples=examples(60),
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(chunks=event_bodies())
+def test_the_typed_loop_delivers_as_its_general_twin(
+    chunks: list[bytes], sleeps: list[float]
+) -> None:
+    """The typed loop's next-event method, which inlines `_next_sse` for bench `stream`, delivers the
+    same events, leaves the same text and ends the same way (the run's end, a malformed
+    event's error, a body cut before the final event) as `_next_sse` plus `typed()`, for any
+    events split into any chunks."""
+    assert typed_outcome(chunks, inlined=True) == typed_outcome(chunks, inlined=False)
