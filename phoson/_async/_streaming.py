@@ -287,20 +287,25 @@ class AsyncMessageStream:
         closer = self._closer
         self._span.end_stream(self._state)
         # 1. Stop the reader: it checks `closing` after every wait, and its wait ends now.
-        #    Events already decoded but not yet delivered are dropped.
         closer.interrupt(self._response)
-        if self._closed_after is None:
-            self._closed_after = self._delivered_event_id()
-        self._pending = iter(())
         if closer.aheld_here():
             # A signal handler that interrupted the reader in this thread (blocking client):
             # waiting for the reader would never end. The reader's wait is over; it closes the
             # response itself as soon as it runs again (it sees `closing`).
+            self._drop_undelivered()
             return
-        # 2. Once it has let go of the connection, close the response (even in a task being
-        #    cancelled: the connection must go back to the pool).
+        # 2. Once it has let go of the connection: drop the events it decoded but did not hand
+        #    out (a chunk it was handing out as `close()` began included), then close the
+        #    response (even in a task being cancelled: the connection must go back to the pool).
         async with closer.shielded(), closer:
+            self._drop_undelivered()
             await self._close_response()
+
+    def _drop_undelivered(self) -> None:
+        """Closing: the resume point is the last event handed out; the rest are dropped."""
+        if self._closed_after is None:
+            self._closed_after = self._delivered_event_id()
+        self._pending = iter(())
 
     async def _close_response(self) -> None:
         """Close the current response and its byte iterator. Called with the closer held."""
@@ -521,16 +526,20 @@ class AsyncMessageStream:
                     self._span.end_stream(state, batch)  # the span ends at the final event
                     self._cancel_deadline()
                     self._finish_response()
+                if len(batch) > 1:
+                    # 3. Several events: the first is returned now, the rest handed out one by
+                    #    one. Set while the closer is held, so that a close() waiting for it
+                    #    (from another thread) drops the rest: it empties `_pending` once it
+                    #    holds the closer.
+                    self._pending = pending = iter(batch)
+                    self._batch = batch
+                    next(pending)
             finally:
                 closer.arelease()
             if batch:
                 if self._reconnects and state.made_progress():
                     self._reconnects = 0  # progress: a fresh budget (an id-less event is not)
-                if len(batch) == 1:
-                    return batch[0]  # (`_pending` is empty: it is read only once it is)
-                self._pending = iter(batch)
-                self._batch = batch
-                return next(self._pending)
+                return batch[0]
             if reason:
                 # 3. The connection broke before the final event: resume or raise.
                 await self._resume_or_raise(reason, failure)
