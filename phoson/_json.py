@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pydantic
 
-__all__ = ["MAX_DEPTH", "JSONError", "dumps", "loads"]
+__all__ = ["MAX_DEPTH", "JSONError", "check_finite", "dumps", "loads"]
 
 #: How deep a server's JSON may nest (pydantic's parser stops there).
 MAX_DEPTH = 200
@@ -79,6 +79,18 @@ def _holds_non_finite(value: Any) -> bool:
         elif isinstance(item, dict):
             pending.extend(item.values())
     return False
+
+
+def check_finite(data: str | bytes) -> None:
+    """For JSON text another parser accepted (pydantic's model validators read `NaN` and
+    `Infinity`): `JSONError` if it holds either. Only text that names one is parsed again (a
+    substring search: usual text costs next to nothing)."""
+    if isinstance(data, str):
+        named = "NaN" in data or "Infinity" in data
+    else:
+        named = b"NaN" in data or b"Infinity" in data
+    if named:
+        loads(data)
 
 
 def dumps(value: Any) -> bytes:

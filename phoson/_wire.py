@@ -311,12 +311,12 @@ def parse_model_list(response: httpx.Response, model: type[M], *, strict: bool =
 
 
 def _check_json_numbers(response: httpx.Response, model_name: str) -> None:
-    """pydantic's parser reads `NaN` and `Infinity`, which are not JSON: a body that may hold
-    one (a byte search, so a good body costs next to nothing) is read by `phoson._json`, whose
-    guard refuses them, as it does for every other server JSON."""
-    content = response.content
-    if b"NaN" in content or b"Infinity" in content:
-        _decoded(response, model_name)
+    """pydantic's parser reads `NaN` and `Infinity`, which are not JSON: refused here, as for
+    every other server JSON (`phoson._json.check_finite`)."""
+    try:
+        _json.check_finite(response.content)
+    except ValueError as error:
+        raise _invalid(response, model_name, error) from None
 
 
 def _is_shape_error(error: pydantic.ValidationError) -> bool:

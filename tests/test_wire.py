@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 
 import httpx
 import pytest
@@ -199,3 +200,19 @@ def test_validation_error_excerpt_is_short_and_one_line() -> None:
         wire.parse_model(_response(b"<html>\n" + b"x" * 100_000), Agent)
     assert len(caught.value.body_excerpt) <= 200
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_a_body_with_nan_or_infinity_is_not_json(number: str) -> None:
+    """A 2xx body of the right shape holding NaN or Infinity (which pydantic's parser reads as
+    floats) is a PhosonResponseValidationError saying why, for one model and for a list."""
+    extra = json.dumps({**AGENT, "score": "__N__"}).replace('"__N__"', number).encode()
+    request = httpx.Request("GET", "https://api.test/agents/agt_1")
+    one = httpx.Response(200, content=extra, request=request)
+    with pytest.raises(PhosonResponseValidationError, match="NaN and Infinity are not JSON"):
+        wire.parse_model(one, Agent)
+    many = httpx.Response(200, content=b"[" + extra + b"]", request=request)
+    with pytest.raises(PhosonResponseValidationError, match="NaN and Infinity are not JSON"):
+        wire.parse_model_list(many, Agent)
+    fine = json.dumps({**AGENT, "note": f"{number} is a word here"}).encode()
+    assert wire.parse_model(httpx.Response(200, content=fine, request=request), Agent).id
