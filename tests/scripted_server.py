@@ -8,13 +8,15 @@ ends late or never, a socket a blocked reader waits on, a pool of real connectio
         server.wait_disconnected(0)   # the client closed connection 0
 
 Every response is `200` with the script's headers and a chunked body: each `bytes` part is one
-chunk, a `Pause` waits, and the end is `"end"` (the last chunk, keep-alive), `"cut"` (close the
-socket without ending the body) or `"hold"` (send nothing more until the client goes away).
+chunk (over TLS, one record), a `Pause` waits, a `Tampered` part goes under the TLS layer, and
+the end is `"end"` (the last chunk, keep-alive), `"cut"` (close the socket without ending the
+body) or `"hold"` (send nothing more until the client goes away).
 Requests without a script left get a 404.
 """
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import ssl
@@ -24,7 +26,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["SSE_HEADERS", "Connection", "Pause", "Script", "ScriptedServer"]
+__all__ = [
+    "DAMAGED_RECORD",
+    "SSE_HEADERS",
+    "Connection",
+    "Pause",
+    "Script",
+    "ScriptedServer",
+    "Tampered",
+]
 
 SSE_HEADERS = {"content-type": "text/event-stream", "x-request-id": "req_scripted"}
 
@@ -36,9 +46,21 @@ class Pause:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Tampered:
+    """Bytes written to the socket under the TLS layer (over TLS only): `DAMAGED_RECORD` is a
+    TLS record the client cannot decrypt, as if the network had changed a byte of one."""
+
+    data: bytes
+
+
+#: A TLS 1.2/1.3 application-data record of 32 bytes that no key decrypts.
+DAMAGED_RECORD = Tampered(b"\x17\x03\x03\x00\x20" + bytes(range(32)))
+
+
 @dataclass
 class Script:
-    parts: Sequence[bytes | Pause] = ()
+    parts: Sequence[bytes | Pause | Tampered] = ()
     end: Literal["end", "cut", "hold"] = "end"
     headers: dict[str, str] = field(default_factory=lambda: dict(SSE_HEADERS))
     status: int = 200
@@ -180,6 +202,10 @@ class ScriptedServer:
                     if self._client_gone(sock, part.seconds):
                         connection.gone.set()
                         return False
+                    continue
+                if isinstance(part, Tampered):
+                    assert isinstance(sock, ssl.SSLSocket), "Tampered parts are for TLS servers"
+                    os.write(sock.fileno(), part.data)
                     continue
                 connection.written_ns.append(time.perf_counter_ns())
                 sock.sendall(b"%x\r\n%s\r\n" % (len(part), part))

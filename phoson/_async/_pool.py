@@ -42,6 +42,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from functools import partial
 from typing import TYPE_CHECKING, Any, Self, cast
 
+import httpcore
 import httpx
 
 from .. import _ownership
@@ -51,11 +52,10 @@ from .._logging import logger
 from .._slots import AsyncSlotQueue, SlotsClosed, SlotTimeout
 from .._stream_closer import WAIT_WATCHER, shutdown_socket
 from .._streaming import is_event_stream
+from .._tls_records import take_received
 from .._types import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
-    import httpcore
-
     _NetworkStream = httpcore.AsyncNetworkStream
 
 __all__ = ["AsyncPool", "client_closed_error"]
@@ -551,7 +551,45 @@ class _WatchedStream:
         timeout: float | None = None,
     ) -> httpcore.AsyncNetworkStream:
         tls = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        ssl_object = tls.get_extra_info("ssl_object")
+        if isinstance(ssl_object, ssl.SSLObject):
+            return cast("_NetworkStream", _WatchedTLSStream(tls, ssl_object))
         return cast("_NetworkStream", _WatchedStream(tls))
+
+
+class _WatchedTLSStream(_WatchedStream):
+    """A `_WatchedStream` whose TLS runs over in-memory buffers (`ssl.SSLObject`: the TLS
+    streams of the event-loop clients; the blocking client's sockets do their TLS themselves,
+    so this class is not used there). Its reads:
+
+    - take the records that arrived with the one read (`phoson._tls_records`): a burst of
+      events costs one trip through the read path instead of one an event (bench `realnet`);
+    - raise the TLS layer's errors (a record that does not decrypt, an alert) as httpcore's
+      `ReadError`, as its other backends do (its default event-loop backend lets the
+      `ssl.SSLError` through as it is): a broken connection, which a stream resumes from and
+      a call retries, never a bare `ssl.SSLError`.
+    """
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream, ssl_object: ssl.SSLObject) -> None:
+        super().__init__(stream)
+        self._ssl_object = ssl_object
+        #: An error met after the records a read returned: the next read raises it.
+        self._failure: ssl.SSLError | None = None
+        self.read = self._read
+
+    async def _read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        # 1. An error met while taking the last read's records: the connection is broken.
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise httpcore.ReadError(str(failure)) from failure
+        # 2. Read (wait for the next bytes), then take the records already received with them.
+        try:
+            data = await self._stream.read(max_bytes, timeout)
+        except ssl.SSLError as exc:
+            raise httpcore.ReadError(str(exc)) from exc
+        if data:
+            data, self._failure = take_received(self._ssl_object, data, max_bytes)
+        return data
 
 
 def _shut_down(stream: httpcore.AsyncNetworkStream) -> None:

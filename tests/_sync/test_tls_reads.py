@@ -1,0 +1,167 @@
+# DO NOT EDIT: generated from tests/_async/test_tls_reads.py by build_sync.py.
+# Change the async source and run `python build_sync.py`.
+"""Over TLS, every event a server writes reaches user code once and in order, however its
+records arrive: one at a time, in bursts (which the event-loop clients read whole:
+`phoson._tls_records`), split across reads, or cut short by a damaged record, which breaks the
+connection like any other break: the stream resumes after the last event it delivered, and no
+error of the TLS layer reaches the caller untyped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from phoson import IncompleteStreamError, PhosonClient, RunDoneEvent, TokenEvent
+from tests.budget import examples
+from tests.payloads import AGENT, API_KEY
+from tests.scripted_server import DAMAGED_RECORD, Pause, Script, ScriptedServer, Tampered
+from tests.tls import ca_file, server_context
+
+#: More than one TLS record's worth (16 KiB): OpenSSL hands such an event out in pieces.
+LONG = 20_000
+
+
+def token(number: int, text: str) -> bytes:
+    """One `token` event, as the server frames it, with the id a resume names."""
+    data = json.dumps({"content": text})
+    return f"event: token\ndata: {data}\nid: run_1:{number}\n\n".encode()
+
+
+def run_done(number: int, reply: str) -> bytes:
+    data = json.dumps({"content": reply, "run_id": "run_1"})
+    return f"event: run_done\ndata: {data}\nid: run_1:{number}\n\n".encode()
+
+
+@pytest.fixture
+def tls_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
+    """A scripted server over TLS, whose certificate authority httpx trusts (SSL_CERT_FILE)."""
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file())
+    with ScriptedServer(tls=server_context()) as server:
+        yield server
+
+
+@pytest.fixture
+def tls_client(tls_server: ScriptedServer) -> Iterator[PhosonClient]:
+    with PhosonClient(
+        api_key=API_KEY, base_url=tls_server.url, timeout=30, max_retries=2
+    ) as client:
+        yield client
+
+
+def read_run(client: PhosonClient) -> tuple[list[str], RunDoneEvent | None]:
+    """The token texts and final event of one `messages.stream` run, as user code sees them."""
+    texts: list[str] = []
+    final: RunDoneEvent | None = None
+    with client.messages.stream("conv_1", "hi") as stream:
+        for event in stream:
+            if isinstance(event, TokenEvent):
+                texts.append(event.content)
+            elif isinstance(event, RunDoneEvent):
+                final = event
+    return texts, final
+
+
+texts_of_events = st.lists(
+    st.one_of(
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40),
+        st.just("x" * LONG),
+    ),
+    min_size=1,
+    max_size=120,
+)
+
+
+@settings(
+    max_examples=examples(25),
+    deadline=timedelta(seconds=10),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(texts=texts_of_events, pauses=st.lists(st.booleans(), max_size=120))
+def test_every_event_over_tls_arrives_once_and_in_order(
+    tls_client: PhosonClient, tls_server: ScriptedServer, texts: list[str], pauses: list[bool]
+) -> None:
+    """Events written one TLS record each (a long one in several), in bursts of any size with
+    pauses between them, reach user code each once, in order, with the final event."""
+    parts: list[bytes | Pause | Tampered] = []
+    for number, text in enumerate(texts, start=1):
+        parts.append(token(number, text))
+        if number <= len(pauses) and pauses[number - 1]:
+            parts.append(Pause(0.002))  # the burst so far goes out before the rest
+    parts.append(run_done(len(texts) + 1, "".join(texts)))
+    tls_server.add(Script(parts=parts, end="end"))
+
+    got, final = read_run(tls_client)
+
+    assert got == texts
+    assert final is not None and final.content == "".join(texts)
+    sent = tls_server.connections[-1]
+    assert (sent.method, sent.path) == ("POST", "/conversations/conv_1/messages")
+    assert sent.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+@pytest.mark.parametrize("before", [1, 5, 200])
+def test_a_damaged_tls_record_breaks_the_connection_and_the_stream_resumes(
+    tls_client: PhosonClient, tls_server: ScriptedServer, before: int
+) -> None:
+    """A record the client cannot decrypt, after `before` events sent in one burst, is a broken
+    connection: every event before it is delivered, and the stream resumes from the last one
+    (`Last-Event-ID`), so user code sees each event once."""
+    texts = [f"t{number} " for number in range(1, before + 4)]
+    first = [token(number, text) for number, text in enumerate(texts[:before], start=1)]
+    rest = [token(number, texts[number - 1]) for number in range(before + 1, len(texts) + 1)]
+    tls_server.add(
+        Script(parts=[*first, DAMAGED_RECORD, Pause(5.0)], end="cut"),
+        Script(parts=[*rest, run_done(len(texts) + 1, "".join(texts))], end="end"),
+    )
+
+    got, final = read_run(tls_client)
+
+    assert got == texts
+    assert final is not None and final.content == "".join(texts)
+    resumed = tls_server.connections[-1]
+    assert resumed.headers["last-event-id"] == f"run_1:{before}"
+
+
+def test_a_damaged_tls_record_with_no_resume_left_raises_a_typed_error(
+    tls_server: ScriptedServer,
+) -> None:
+    """With no reconnects allowed, a damaged record ends the stream with
+    `IncompleteStreamError` naming the read error (never a bare `ssl.SSLError`), after the
+    events that came before it."""
+    tls_server.add(Script(parts=[token(1, "Hello "), DAMAGED_RECORD, Pause(5.0)], end="cut"))
+    got: list[str] = []
+    with PhosonClient(
+        api_key=API_KEY, base_url=tls_server.url, timeout=30, max_retries=0
+    ) as client:
+        with pytest.raises(IncompleteStreamError) as caught:
+            with client.messages.stream("conv_1", "hi") as stream:
+                for event in stream:
+                    if isinstance(event, TokenEvent):
+                        got.append(event.content)
+    assert got == ["Hello "]
+    assert "ReadError" in str(caught.value)
+    assert caught.value.events_received == 1
+
+
+def test_a_damaged_tls_record_in_an_answer_is_retried_like_a_dropped_connection(
+    tls_client: PhosonClient, tls_server: ScriptedServer
+) -> None:
+    """A call whose answer brings a record the client cannot decrypt is retried as after any
+    broken connection (a GET is safe to repeat), and returns the second answer."""
+    headers = {"content-type": "application/json", "x-request-id": "req_tls"}
+    tls_server.add(
+        Script(parts=[b'{"id": "agt_1", ', DAMAGED_RECORD, Pause(5.0)], end="cut", headers=headers),
+        Script(parts=[json.dumps(AGENT).encode()], end="end", headers=headers),
+    )
+
+    agent = tls_client.agents.get("agt_1")
+
+    assert agent.id == "agt_1" and agent.name == AGENT["name"]
+    sent = tls_server.connections[-2:]
+    assert [(c.method, c.path) for c in sent] == [("GET", "/agents/agt_1")] * 2
+    assert [c.headers["x-phoson-retry-count"] for c in sent] == ["0", "1"]
