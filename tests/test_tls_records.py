@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import httpcore
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -288,3 +289,39 @@ async def test_a_burst_of_events_over_tls_takes_a_few_reads(
     assert got == [f"{n} " for n in range(BURST + 1)]
     burst_reads = len(network_reads) - reads_before
     assert burst_reads <= 10, f"{burst_reads} reads for a burst of {BURST} events"
+
+
+class _FailingStream:
+    """A network stream whose reads and writes fail as an asyncio TLS stream's can: with the
+    TLS layer's own `ssl.SSLError` (httpcore passes it through unmapped)."""
+
+    def __init__(self, ssl_object: ssl.SSLObject) -> None:
+        self._ssl_object = ssl_object
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        raise ssl.SSLError(1, "[SSL: SSLV3_ALERT_BAD_RECORD_MAC] sslv3 alert bad record mac")
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        raise ssl.SSLError(1, "[SSL: BAD_LENGTH] bad length")
+
+    async def aclose(self) -> None:
+        pass
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._ssl_object if info == "ssl_object" else None
+
+
+async def test_tls_errors_of_reads_and_writes_are_httpcore_errors() -> None:
+    """The pool's TLS stream turns the TLS layer's errors into httpcore's `ReadError` and
+    `WriteError` (which httpx makes `httpx.ReadError`/`WriteError`, and the SDK a broken
+    connection), chaining the original."""
+    from phoson._async._pool import _WatchedTLSStream
+
+    tls = MemoryTLS()
+    stream = _WatchedTLSStream(_FailingStream(tls.client), tls.client)  # type: ignore[arg-type]
+    with pytest.raises(httpcore.ReadError, match="bad record mac") as read:
+        await stream.read(65_536)
+    assert isinstance(read.value.__cause__, ssl.SSLError)
+    with pytest.raises(httpcore.WriteError, match="bad length") as write:
+        await stream.write(b"GET / HTTP/1.1\r\n\r\n")
+    assert isinstance(write.value.__cause__, ssl.SSLError)

@@ -567,7 +567,7 @@ class _WatchedTLSStream(_WatchedStream):
     - raise the TLS layer's errors (a record that does not decrypt, an alert) as httpcore's
       `ReadError`, as its other backends do (its default event-loop backend lets the
       `ssl.SSLError` through as it is): a broken connection, which a stream resumes from and
-      a call retries, never a bare `ssl.SSLError`.
+      a call retries, never a bare `ssl.SSLError`. Writes likewise, as `WriteError`.
     """
 
     def __init__(self, stream: httpcore.NetworkStream, ssl_object: ssl.SSLObject) -> None:
@@ -590,6 +590,12 @@ class _WatchedTLSStream(_WatchedStream):
         if data:
             data, self._failure = take_received(self._ssl_object, data, max_bytes)
         return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            super().write(buffer, timeout)
+        except ssl.SSLError as exc:
+            raise httpcore.WriteError(str(exc)) from exc
 
 
 def _shut_down(stream: httpcore.NetworkStream) -> None:
