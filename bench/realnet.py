@@ -284,7 +284,7 @@ async def _chat(kind: str, url: str, turns: int) -> dict[str, Any]:
     return {"ttft": ttft, "total": total, "cpu": time.process_time() - cpu, "cpu_turn": later}
 
 
-def _alternating(url: str, spec: dict[str, Any]) -> dict[str, Any]:
+async def _alternating(url: str, spec: dict[str, Any]) -> dict[str, Any]:
     """phoson and raw httpx taking turns, batch by batch: CPU per event and wall per batch."""
     from bench.scale import _limited, _with_clients
 
