@@ -66,6 +66,9 @@ REPLACEMENTS = {
     # Finishing a stream's body in the background (phoson/_background.py): a task in one, a
     # worker thread in the other.
     "astart": "start",
+    # TLS over a connection (phoson/_memory_tls.py): the event-loop backend's own, or the
+    # blocking client's over in-memory buffers.
+    "aopen_tls": "open_tls",
     "AsyncClosable": "Closable",
     "asettled": "settled",
     "aclose_for_loop": "close_for_loop",

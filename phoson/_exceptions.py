@@ -48,6 +48,7 @@ __all__ = [
     "api_error_from_response",
     "connection_error_from",
     "excerpt",
+    "reason_of",
     "run_failure",
 ]
 
@@ -411,13 +412,27 @@ class StreamTimeoutError(IncompleteStreamError, PhosonTimeoutError):
     """A stream stalled past the read timeout before its last event and could not be resumed."""
 
 
+def reason_of(exc: BaseException) -> str:
+    """What went wrong, in words: `exc`'s message, or when it has none (httpx's errors over
+    trio wrap the cause without a message of their own: a certificate that failed
+    verification read "ConnectError") the first message along its causes; else its class."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if message := str(cause):
+            return redact(message)
+        cause = cause.__cause__ or cause.__context__
+    return type(exc).__name__
+
+
 def connection_error_from(exc: Exception, method: str, url: object) -> PhosonConnectionError:
     """Wrap an httpx transport failure in the SDK's own type (the original becomes __cause__)."""
     import httpx
 
     kind = type(exc).__name__
     redact_exception_chain(exc)  # it becomes the __cause__: its traceback is printed too
-    reason = str(exc) or kind
+    reason = reason_of(exc)
     if isinstance(exc, httpx.TimeoutException):
         return PhosonTimeoutError(f"{method} {url} timed out ({kind}: {reason})")
     return PhosonConnectionError(f"{method} {url} failed: {reason} ({kind})")

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phoson import AsyncPhosonClient, RunDoneEvent, TokenEvent
+from phoson import AsyncPhosonClient, PhosonClient, RunDoneEvent, TokenEvent
 from phoson._tls_records import take_received
 from tests.budget import examples
 from tests.payloads import API_KEY
@@ -255,23 +255,26 @@ def busy_until_written(server: ScriptedServer) -> None:
     time.sleep(0.05)
 
 
+def burst_script() -> Script:
+    """A first event, then (while user code is busy) `BURST` more and the final one."""
+    token = b'event: token\ndata: {"content": "%d "}\n\n'
+    return Script(
+        parts=[
+            token % 0,
+            Pause(0.05),
+            *[token % n for n in range(1, BURST + 1)],
+            b'event: run_done\ndata: {"content": "", "run_id": "run_1"}\n\n',
+        ],
+        end="end",
+    )
+
+
 async def test_a_burst_of_events_over_tls_takes_a_few_reads(
     tls_server: ScriptedServer, network_reads: list[int]
 ) -> None:
     """500 events that arrived while user code was busy are read in a few reads of the
     network (each TLS record used to be a read of its own), and each reaches user code once."""
-    token = b'event: token\ndata: {"content": "%d "}\n\n'
-    tls_server.add(
-        Script(
-            parts=[
-                token % 0,
-                Pause(0.05),
-                *[token % n for n in range(1, BURST + 1)],
-                b'event: run_done\ndata: {"content": "", "run_id": "run_1"}\n\n',
-            ],
-            end="end",
-        )
-    )
+    tls_server.add(burst_script())
     got: list[str] = []
     reads_before = 0
     async with (
@@ -279,6 +282,43 @@ async def test_a_burst_of_events_over_tls_takes_a_few_reads(
         client.messages.stream("conv_1", "hi") as stream,
     ):
         async for event in stream:
+            if isinstance(event, TokenEvent):
+                got.append(event.content)
+                if len(got) == 1:
+                    busy_until_written(tls_server)
+                    reads_before = len(network_reads)
+            elif isinstance(event, RunDoneEvent):
+                break
+    assert got == [f"{n} " for n in range(BURST + 1)]
+    burst_reads = len(network_reads) - reads_before
+    assert burst_reads <= 10, f"{burst_reads} reads for a burst of {BURST} events"
+
+
+def test_a_burst_of_events_over_tls_takes_a_few_reads_in_the_blocking_client(
+    tls_server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for `PhosonClient`, whose TLS runs over in-memory buffers too
+    (`phoson._memory_tls`): a few reads of the socket for the burst, not one (two system calls)
+    per record."""
+    from httpcore._backends.sync import SyncStream
+
+    network_reads: list[int] = []
+    read = SyncStream.read
+
+    def counting_read(self: SyncStream, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = read(self, max_bytes, timeout)
+        network_reads.append(len(data))
+        return data
+
+    monkeypatch.setattr(SyncStream, "read", counting_read)
+    tls_server.add(burst_script())
+    got: list[str] = []
+    reads_before = 0
+    with (
+        PhosonClient(api_key=API_KEY, base_url=tls_server.url, timeout=30) as client,
+        client.messages.stream("conv_1", "hi") as stream,
+    ):
+        for event in stream:
             if isinstance(event, TokenEvent):
                 got.append(event.content)
                 if len(got) == 1:

@@ -6,15 +6,27 @@ from __future__ import annotations
 import functools
 import ssl
 import tempfile
+import threading
 
 import trustme
 
 __all__ = ["ca_file", "server_context"]
 
 
+_made = threading.Lock()
+
+
 @functools.cache
-def _authority() -> trustme.CA:
+def _made_authority() -> trustme.CA:
     return trustme.CA()
+
+
+def _authority() -> trustme.CA:
+    """The one authority of this process. (`functools.cache` alone lets two threads that ask
+    first at the same moment make two: a server thread's certificate would then be signed by
+    an authority the client does not trust.)"""
+    with _made:
+        return _made_authority()
 
 
 @functools.cache

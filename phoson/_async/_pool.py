@@ -49,6 +49,7 @@ from .. import _ownership
 from .._background import SETTLE_WITHIN, AsyncClosable, Finishing
 from .._exceptions import PhosonError, PhosonResponseValidationError
 from .._logging import logger
+from .._memory_tls import aopen_tls
 from .._slots import AsyncSlotQueue, SlotsClosed, SlotTimeout
 from .._stream_closer import WAIT_WATCHER, shutdown_socket
 from .._streaming import is_event_stream
@@ -550,7 +551,7 @@ class _WatchedStream:
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        tls = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        tls = await aopen_tls(self._stream, ssl_context, server_hostname, timeout)
         ssl_object = tls.get_extra_info("ssl_object")
         if isinstance(ssl_object, ssl.SSLObject):
             return cast("_NetworkStream", _WatchedTLSStream(tls, ssl_object))

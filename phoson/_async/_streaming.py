@@ -33,6 +33,7 @@ from .._exceptions import (
     PhosonError,
     PhosonResponseValidationError,
     RunFailedError,
+    reason_of,
 )
 from .._logging import logger
 from .._misuse import aloop_check
@@ -506,7 +507,7 @@ class AsyncMessageStream:
                 except StopAsyncIteration:
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:
-                    failure, reason = exc, f"{type(exc).__name__}: {exc}"
+                    failure, reason = exc, f"{type(exc).__name__}: {reason_of(exc)}"
                 except httpx.StreamError:
                     # The response was closed under the stream (the event loop it was opened
                     # in ended, which closes that loop's connections): a break like any other.

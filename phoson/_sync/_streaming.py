@@ -35,6 +35,7 @@ from .._exceptions import (
     PhosonError,
     PhosonResponseValidationError,
     RunFailedError,
+    reason_of,
 )
 from .._logging import logger
 from .._misuse import loop_check
@@ -508,7 +509,7 @@ class MessageStream:
                 except StopIteration:
                     reason = "the connection closed"
                 except httpx.HTTPError as exc:
-                    failure, reason = exc, f"{type(exc).__name__}: {exc}"
+                    failure, reason = exc, f"{type(exc).__name__}: {reason_of(exc)}"
                 except httpx.StreamError:
                     # The response was closed under the stream (the event loop it was opened
                     # in ended, which closes that loop's connections): a break like any other.

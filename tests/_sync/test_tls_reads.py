@@ -9,15 +9,29 @@ error of the TLS layer reaches the caller untyped."""
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
+import trustme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phoson import IncompleteStreamError, PhosonClient, RunDoneEvent, TokenEvent
+from phoson import (
+    IncompleteStreamError,
+    PhosonClient,
+    PhosonConnectionError,
+    PhosonError,
+    PhosonTimeoutError,
+    RunDoneEvent,
+    StreamEvent,
+    TokenEvent,
+)
 from tests.budget import examples
+from tests.concurrency import checkpoint, gather, poll_until
 from tests.payloads import AGENT, API_KEY
 from tests.scripted_server import DAMAGED_RECORD, Pause, Script, ScriptedServer, Tampered
 from tests.tls import ca_file, server_context
@@ -165,3 +179,87 @@ def test_a_damaged_tls_record_in_an_answer_is_retried_like_a_dropped_connection(
     sent = tls_server.connections[-2:]
     assert [(c.method, c.path) for c in sent] == [("GET", "/agents/agt_1")] * 2
     assert [c.headers["x-phoson-retry-count"] for c in sent] == ["0", "1"]
+
+
+def test_a_stream_cut_without_close_notify_resumes(
+    tls_client: PhosonClient, tls_server: ScriptedServer
+) -> None:
+    """A server that drops the connection mid-run without ending the TLS session (no
+    `close_notify`) breaks it like any other break: the stream resumes after its last event."""
+    tls_server.add(
+        Script(parts=[token(1, "Hello "), token(2, "big ")], end="cut"),
+        Script(parts=[token(3, "world"), run_done(4, "Hello big world")], end="end"),
+    )
+
+    got, final = read_run(tls_client)
+
+    assert got == ["Hello ", "big ", "world"]
+    assert final is not None and final.content == "Hello big world"
+    assert tls_server.connections[-1].headers["last-event-id"] == "run_1:2"
+
+
+def test_close_from_another_task_or_thread_stops_a_reader_over_tls(
+    tls_client: PhosonClient, tls_server: ScriptedServer
+) -> None:
+    """Over TLS too, a reader waiting for the next event ends quietly when close() is called
+    elsewhere (another task; another thread for the blocking client), and the connection is
+    closed by the time close() returns."""
+    tls_server.add(Script(parts=[token(1, "Hello ")], end="hold"))
+    stream = tls_client.messages.stream("conv_1", "hi")
+    received: list[StreamEvent] = []
+
+    def read() -> str:
+        for event in stream:
+            received.append(event)
+        return "ended"
+
+    def stop() -> str:
+        assert poll_until(lambda: len(received) == 1)
+        checkpoint()
+        stream.close()
+        assert stream.response is not None and stream.response.is_closed
+        return "closed"
+
+    assert gather([read, stop]) == ["ended", "closed"]
+    assert received == [TokenEvent(content="Hello ")]
+    assert tls_server.connections[0].gone.wait(5)
+    with pytest.raises(PhosonError, match="closed before its run finished"):
+        stream.until_done()
+
+
+def test_a_server_the_client_does_not_trust_is_a_connection_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server whose certificate no trusted authority signed: `PhosonConnectionError` naming
+    the failed verification, and no request reaches it."""
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file())
+    stranger = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with trustme.CA().issue_cert("127.0.0.1").private_key_and_cert_chain_pem.tempfile() as pem:
+        stranger.load_cert_chain(pem)
+    with ScriptedServer(tls=stranger) as server:
+        server.add(Script(parts=[token(1, "x")], end="end"))
+        with PhosonClient(
+            api_key=API_KEY, base_url=server.url, timeout=30, max_retries=0
+        ) as client:
+            with pytest.raises(PhosonConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+                client.agents.get("agt_1")
+        assert server.requests == 0
+
+
+def test_a_tls_handshake_that_never_ends_is_a_connect_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server that accepts the connection but never answers the TLS handshake: the call
+    fails with `PhosonTimeoutError` after the connect timeout, as a TCP connect would."""
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file())
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens; never reads or writes
+        port = silent.getsockname()[1]
+        with PhosonClient(
+            api_key=API_KEY,
+            base_url=f"https://127.0.0.1:{port}",
+            timeout=httpx.Timeout(30, connect=0.3),
+            max_retries=0,
+        ) as client:
+            with pytest.raises(PhosonTimeoutError) as caught:
+                client.agents.get("agt_1")
+    assert isinstance(caught.value.__cause__, httpx.ConnectTimeout)
