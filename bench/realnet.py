@@ -33,6 +33,10 @@ Measurements, each client in a fresh interpreter (`python -m bench.realnet --chi
   same proxy. phoson and raw httpx (limits 1,000/100, as phoson's) take turns batch by batch in
   one process (7 rounds, `--quick`: 3, order alternating): CPU per event (process CPU time over
   a batch / its events) and wall per batch; the ratio is the median of each round's own ratio.
+- **blocking**: the blocking clients over the same network, as a WSGI server's worker threads
+  use them: 16 threads each reading 4 streams of 1,000 events (the same with `--quick`),
+  `PhosonClient` and raw `httpx.Client` (`iter_lines` + `json.loads`) taking turns batch by
+  batch in one process (7 rounds, `--quick`: 3): CPU per event.
 """
 
 from __future__ import annotations
@@ -315,9 +319,71 @@ async def _alternating(url: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {"figures": figures, "errors": dict(errors)}
 
 
+def _blocking(url: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """`PhosonClient` and raw `httpx.Client` taking turns, batch by batch: `threads` threads
+    each reading `per_thread` streams of `mode` one after another (as a WSGI server's worker
+    threads would), CPU per event of each batch."""
+    import threading
+
+    import httpx
+
+    from phoson import PhosonClient
+
+    threads, per_thread, mode = spec["threads"], spec["per_thread"], spec["mode"]
+
+    def phoson_stream(client: PhosonClient) -> int:
+        events = 0
+        with client.messages.stream(mode, "hello") as stream:
+            for _ in stream:
+                events += 1
+        return events
+
+    def httpx_stream(http: httpx.Client) -> int:
+        events = 0
+        body = {"content": "hello", "stream": True}
+        with http.stream("POST", f"{url}/conversations/{mode}/messages", json=body) as response:
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    json.loads(line[5:])
+                    events += 1
+        return events
+
+    def batch(read: Callable[[], int]) -> float:
+        counts: list[int] = []
+
+        def worker() -> None:
+            counts.extend(read() for _ in range(per_thread))
+
+        workers = [threading.Thread(target=worker) for _ in range(threads)]
+        cpu = time.process_time()
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        return (time.process_time() - cpu) / sum(counts)
+
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+    headers = {"Authorization": "Bearer pk_bench"}
+    figures: dict[str, list[float]] = {"phoson": [], "httpx": []}
+    with (
+        PhosonClient(api_key="pk_bench", base_url=url) as client,
+        httpx.Client(timeout=600, limits=limits, headers=headers) as http,
+    ):
+        reads = {"phoson": lambda: phoson_stream(client), "httpx": lambda: httpx_stream(http)}
+        for kind in reads:  # warm-up: connections, imports, model builds
+            batch(reads[kind])
+        for index in range(spec["rounds"]):
+            kinds = list(reads)
+            for kind in kinds[index % 2 :] + kinds[: index % 2]:
+                figures[kind].append(batch(reads[kind]))
+    return {"figures": figures}
+
+
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["scenario"] == "chat":
         return asyncio.run(_chat(spec["kind"], spec["url"], spec["turns"]))
+    if spec["scenario"] == "blocking":
+        return _blocking(spec["url"], spec)
     return asyncio.run(_alternating(spec["url"], spec))
 
 
@@ -484,6 +550,37 @@ def _concurrency_rows(
     ]
 
 
+def _blocking_rows(
+    network: _NetworkProcess, ca_file: str, threads: int, events: int, rounds: int, rtt: float
+) -> list[Row]:
+    spec = {
+        "scenario": "blocking",
+        "threads": threads,
+        "per_thread": 4,
+        "mode": f"events-{events}",
+        "rounds": rounds,
+    }
+    result = _measure(network, ca_file, **spec)
+    mine, raw = result["figures"]["phoson"], result["figures"]["httpx"]
+    ratio = paired_ratio(mine, raw)
+    return [
+        row(
+            "realnet",
+            f"blocking client, {threads} threads x streams of {events:,} events over TLS: CPU "
+            "per event, `PhosonClient` vs raw `httpx.Client`",
+            median(mine) * 1e6,
+            median(raw) * 1e6,
+            "µs",
+            ratio=ratio,
+            target="ratio <= 1.0",
+            passed=ratio <= 1.0,
+            notes=f"median of each round's own ratio; TLS, RTT {rtt * 1000:.0f} ms (userspace "
+            f"proxy); {rounds} rounds of {threads} x 4 streams a client, the two taking turns "
+            "in one process; raw httpx reads `iter_lines` + `json.loads`",
+        )
+    ]
+
+
 def run(quick: bool = False, rtt: float = RTT) -> list[Row]:
     turns, rounds = (8, 2) if quick else (20, 5)
     count, events, cpu_rounds = (50, 1000, 3) if quick else (200, 1000, 7)
@@ -493,6 +590,7 @@ def run(quick: bool = False, rtt: float = RTT) -> list[Row]:
         try:
             rows = _chat_rows(network, ca_file, turns, rounds, rtt)
             rows += _concurrency_rows(network, ca_file, count, events, cpu_rounds, rtt)
+            rows += _blocking_rows(network, ca_file, 16, events, cpu_rounds, rtt)
         finally:
             network.close()
     return rows
