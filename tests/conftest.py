@@ -16,6 +16,8 @@ from phoson import _sleep
 from phoson.testing import LocalPhosonServer
 from tests import budget  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from tests.canary import Canary, canary_key
+from tests.scripted_server import ScriptedServer
+from tests.tls import ca_file, server_context
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -124,3 +126,12 @@ def canary() -> Iterator[Canary]:
         yield planted
     planted.provider.shutdown()
     planted.channels.assert_clean(planted.key, planted.exporter)
+
+
+@pytest.fixture
+def tls_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
+    """A scripted server over TLS (`tests.tls`), whose certificate authority httpx, and so the
+    SDK's pool, trusts (`SSL_CERT_FILE`)."""
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file())
+    with ScriptedServer(tls=server_context()) as server:
+        yield server

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phoson import AsyncPhosonClient, PhosonClient, RunDoneEvent, TokenEvent
+from phoson import AsyncPhosonClient, PhosonClient, RunDoneEvent, StreamEvent, TokenEvent
 from phoson._tls_records import take_received
 from tests.budget import examples
 from tests.payloads import API_KEY
@@ -213,13 +213,6 @@ def test_a_burst_of_records_is_one_read() -> None:
 
 
 @pytest.fixture
-def tls_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
-    monkeypatch.setenv("SSL_CERT_FILE", ca_file())
-    with ScriptedServer(tls=server_context()) as server:
-        yield server
-
-
-@pytest.fixture
 def network_reads(monkeypatch: pytest.MonkeyPatch, anyio_backend: str) -> list[int]:
     """Counts the reads of httpcore's network streams (the event loop's, under the SDK's pool)."""
     counted: list[int] = []
@@ -269,29 +262,47 @@ def burst_script() -> Script:
     )
 
 
+class BurstReader:
+    """User code of the burst tests: keeps each token's text; after the first one, is busy
+    until the server has written the burst, then notes how many network reads were made."""
+
+    def __init__(self, server: ScriptedServer, network_reads: list[int]) -> None:
+        self._server = server
+        self._reads = network_reads
+        self._reads_before = 0
+        self.got: list[str] = []
+
+    def took(self, event: StreamEvent) -> bool:
+        """Handle one event; False at the final one."""
+        if isinstance(event, TokenEvent):
+            self.got.append(event.content)
+            if len(self.got) == 1:
+                busy_until_written(self._server)
+                self._reads_before = len(self._reads)
+        return not isinstance(event, RunDoneEvent)
+
+    def check(self) -> None:
+        """Each event once, in order; the burst in a few reads."""
+        assert self.got == [f"{n} " for n in range(BURST + 1)]
+        burst_reads = len(self._reads) - self._reads_before
+        assert burst_reads <= 10, f"{burst_reads} reads for a burst of {BURST} events"
+
+
 async def test_a_burst_of_events_over_tls_takes_a_few_reads(
     tls_server: ScriptedServer, network_reads: list[int]
 ) -> None:
     """500 events that arrived while user code was busy are read in a few reads of the
     network (each TLS record used to be a read of its own), and each reaches user code once."""
     tls_server.add(burst_script())
-    got: list[str] = []
-    reads_before = 0
+    reader = BurstReader(tls_server, network_reads)
     async with (
         AsyncPhosonClient(api_key=API_KEY, base_url=tls_server.url, timeout=30) as client,
         client.messages.stream("conv_1", "hi") as stream,
     ):
         async for event in stream:
-            if isinstance(event, TokenEvent):
-                got.append(event.content)
-                if len(got) == 1:
-                    busy_until_written(tls_server)
-                    reads_before = len(network_reads)
-            elif isinstance(event, RunDoneEvent):
+            if not reader.took(event):
                 break
-    assert got == [f"{n} " for n in range(BURST + 1)]
-    burst_reads = len(network_reads) - reads_before
-    assert burst_reads <= 10, f"{burst_reads} reads for a burst of {BURST} events"
+    reader.check()
 
 
 def test_a_burst_of_events_over_tls_takes_a_few_reads_in_the_blocking_client(
@@ -312,23 +323,15 @@ def test_a_burst_of_events_over_tls_takes_a_few_reads_in_the_blocking_client(
 
     monkeypatch.setattr(SyncStream, "read", counting_read)
     tls_server.add(burst_script())
-    got: list[str] = []
-    reads_before = 0
+    reader = BurstReader(tls_server, network_reads)
     with (
         PhosonClient(api_key=API_KEY, base_url=tls_server.url, timeout=30) as client,
         client.messages.stream("conv_1", "hi") as stream,
     ):
         for event in stream:
-            if isinstance(event, TokenEvent):
-                got.append(event.content)
-                if len(got) == 1:
-                    busy_until_written(tls_server)
-                    reads_before = len(network_reads)
-            elif isinstance(event, RunDoneEvent):
+            if not reader.took(event):
                 break
-    assert got == [f"{n} " for n in range(BURST + 1)]
-    burst_reads = len(network_reads) - reads_before
-    assert burst_reads <= 10, f"{burst_reads} reads for a burst of {BURST} events"
+    reader.check()
 
 
 class _FailingStream:

@@ -26,7 +26,6 @@ from tests.budget import examples
 from tests.concurrency import apoll_until
 from tests.payloads import API_KEY, sse
 from tests.scripted_server import Pause, Script, ScriptedServer
-from tests.tls import ca_file, server_context
 
 EVENTS = [
     ("token", {"content": "Hello "}),
@@ -35,14 +34,6 @@ EVENTS = [
 ]
 RUN = sse(EVENTS)
 TURNS = 20
-
-
-@pytest.fixture
-def tls_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
-    """A scripted server over TLS, whose certificate authority httpx trusts (SSL_CERT_FILE)."""
-    monkeypatch.setenv("SSL_CERT_FILE", ca_file())
-    with ScriptedServer(tls=server_context()) as server:
-        yield server
 
 
 @pytest.fixture

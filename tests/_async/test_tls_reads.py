@@ -2,14 +2,15 @@
 records arrive: one at a time, in bursts (which the event-loop clients read whole:
 `phoson._tls_records`), split across reads, or cut short by a damaged record, which breaks the
 connection like any other break: the stream resumes after the last event it delivered, and no
-error of the TLS layer reaches the caller untyped."""
+error of the TLS layer reaches the caller untyped. (close() from elsewhere over TLS:
+tests/_async/test_stream_lifecycle.py.)"""
 
 from __future__ import annotations
 
 import json
 import socket
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -22,17 +23,14 @@ from phoson import (
     AsyncPhosonClient,
     IncompleteStreamError,
     PhosonConnectionError,
-    PhosonError,
     PhosonTimeoutError,
     RunDoneEvent,
-    StreamEvent,
     TokenEvent,
 )
 from tests.budget import examples
-from tests.concurrency import acheckpoint, agather, apoll_until
 from tests.payloads import AGENT, API_KEY
 from tests.scripted_server import DAMAGED_RECORD, Pause, Script, ScriptedServer, Tampered
-from tests.tls import ca_file, server_context
+from tests.tls import ca_file
 
 #: More than one TLS record's worth (16 KiB): OpenSSL hands such an event out in pieces.
 LONG = 20_000
@@ -47,14 +45,6 @@ def token(number: int, text: str) -> bytes:
 def run_done(number: int, reply: str) -> bytes:
     data = json.dumps({"content": reply, "run_id": "run_1"})
     return f"event: run_done\ndata: {data}\nid: run_1:{number}\n\n".encode()
-
-
-@pytest.fixture
-def tls_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
-    """A scripted server over TLS, whose certificate authority httpx trusts (SSL_CERT_FILE)."""
-    monkeypatch.setenv("SSL_CERT_FILE", ca_file())
-    with ScriptedServer(tls=server_context()) as server:
-        yield server
 
 
 @pytest.fixture
@@ -194,35 +184,6 @@ async def test_a_stream_cut_without_close_notify_resumes(
     assert got == ["Hello ", "big ", "world"]
     assert final is not None and final.content == "Hello big world"
     assert tls_server.connections[-1].headers["last-event-id"] == "run_1:2"
-
-
-async def test_close_from_another_task_or_thread_stops_a_reader_over_tls(
-    tls_client: AsyncPhosonClient, tls_server: ScriptedServer
-) -> None:
-    """Over TLS too, a reader waiting for the next event ends quietly when close() is called
-    elsewhere (another task; another thread for the blocking client), and the connection is
-    closed by the time close() returns."""
-    tls_server.add(Script(parts=[token(1, "Hello ")], end="hold"))
-    stream = tls_client.messages.stream("conv_1", "hi")
-    received: list[StreamEvent] = []
-
-    async def read() -> str:
-        async for event in stream:
-            received.append(event)
-        return "ended"
-
-    async def stop() -> str:
-        assert await apoll_until(lambda: len(received) == 1)
-        await acheckpoint()
-        await stream.close()
-        assert stream.response is not None and stream.response.is_closed
-        return "closed"
-
-    assert await agather([read, stop]) == ["ended", "closed"]
-    assert received == [TokenEvent(content="Hello ")]
-    assert tls_server.connections[0].gone.wait(5)
-    with pytest.raises(PhosonError, match="closed before its run finished"):
-        await stream.until_done()
 
 
 async def test_a_server_the_client_does_not_trust_is_a_connection_error(

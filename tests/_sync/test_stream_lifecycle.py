@@ -114,37 +114,41 @@ def test_iter_sse_ends_at_a_final_event_typed_inside_the_json(
 # -- 2. close() works from anywhere ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
 def test_close_from_another_task_or_thread_stops_a_waiting_reader(
-    sclient: PhosonClient, scripted: ScriptedServer
+    request: pytest.FixtureRequest, tls: bool
 ) -> None:
     """A reader blocked waiting for the next event (the server is silent) ends quietly when
     close() is called elsewhere (another task; another thread for the blocking client), and the
-    connection is closed by the time close() returns."""
+    connection is closed by the time close() returns; over TLS as well (the blocking client
+    shuts down the socket under its TLS layer)."""
+    scripted: ScriptedServer = request.getfixturevalue("tls_server" if tls else "scripted")
     scripted.add(Script(parts=[sse(EVENTS[:1])], end="hold"))
-    stream = sclient.messages.stream("conv_1", "hi")
     received: list[StreamEvent] = []
+    with PhosonClient(api_key=API_KEY, base_url=scripted.url, timeout=30) as client:
+        stream = client.messages.stream("conv_1", "hi")
 
-    def read() -> str:
-        for event in stream:
-            received.append(event)
-        return "ended"
+        def read() -> str:
+            for event in stream:
+                received.append(event)
+            return "ended"
 
-    def stop() -> str:
-        assert poll_until(lambda: len(received) == 1)
-        checkpoint()
-        stream.close()
-        assert stream.response is not None and stream.response.is_closed
-        return "closed"
+        def stop() -> str:
+            assert poll_until(lambda: len(received) == 1)
+            checkpoint()
+            stream.close()
+            assert stream.response is not None and stream.response.is_closed
+            return "closed"
 
-    assert gather([read, stop]) == ["ended", "closed"]
-    assert received == [TokenEvent(content="Hello ")]
-    assert scripted.connections[0].gone.wait(5)
-    assert not scripted.connections[0].completed
-    # After close(): nothing is delivered, nothing is sent, until_done() says why.
-    assert [e for e in stream] == []
-    with pytest.raises(PhosonError, match="closed before its run finished"):
-        stream.until_done()
-    stream.close()  # idempotent
+        assert gather([read, stop]) == ["ended", "closed"]
+        assert received == [TokenEvent(content="Hello ")]
+        assert scripted.connections[0].gone.wait(5)
+        assert not scripted.connections[0].completed
+        # After close(): nothing is delivered, nothing is sent, until_done() says why.
+        assert [e for e in stream] == []
+        with pytest.raises(PhosonError, match="closed before its run finished"):
+            stream.until_done()
+        stream.close()  # idempotent
     assert scripted.requests == 1
 
 
