@@ -559,9 +559,9 @@ class _WatchedStream:
 
 
 class _WatchedTLSStream(_WatchedStream):
-    """A `_WatchedStream` whose TLS runs over in-memory buffers (`ssl.SSLObject`: the TLS
-    streams of the event-loop clients; the blocking client's sockets do their TLS themselves,
-    so this class is not used there). Its reads:
+    """A `_WatchedStream` whose TLS runs over in-memory buffers (an `ssl.SSLObject`: the
+    event-loop backends' own TLS streams, and the blocking client's `MemoryTLSStream`, see
+    `phoson._memory_tls`). Its reads:
 
     - take the records that arrived with the one read (`phoson._tls_records`): a burst of
       events costs one trip through the read path instead of one an event (bench `realnet`);
