@@ -23,9 +23,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpcore
+from httpcore import NetworkStream
 
 if TYPE_CHECKING:
-    from httpcore import AsyncNetworkStream, NetworkStream
+    from httpcore import AsyncNetworkStream
 
 __all__ = ["MemoryTLSStream", "aopen_tls", "open_tls"]
 
@@ -35,7 +36,7 @@ RECEIVE_BYTES = 65_536
 _T = TypeVar("_T")
 
 
-class MemoryTLSStream:
+class MemoryTLSStream(NetworkStream):
     """An httpcore network stream whose TLS runs over `transport`, another network stream."""
 
     def __init__(
@@ -121,7 +122,7 @@ class MemoryTLSStream:
         timeout: float | None = None,
     ) -> MemoryTLSStream:
         """TLS inside this TLS (an HTTPS request through an HTTPS proxy)."""
-        return MemoryTLSStream.start(self, ssl_context, server_hostname, timeout)  # type: ignore[arg-type]
+        return MemoryTLSStream.start(self, ssl_context, server_hostname, timeout)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
@@ -150,4 +151,4 @@ def open_tls(
     timeout: float | None,
 ) -> NetworkStream:
     """`MemoryTLSStream` over the blocking backend's socket stream."""
-    return MemoryTLSStream.start(stream, ssl_context, server_hostname, timeout)  # type: ignore[return-value]
+    return MemoryTLSStream.start(stream, ssl_context, server_hostname, timeout)
